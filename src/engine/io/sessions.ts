@@ -1,0 +1,53 @@
+// ONNX Runtime sessions for inference models, and the small cache that lets the next-token hover
+// reuse the logits of the last forward pass when the prefix asked about is a prefix of it.
+
+import * as ort from "onnxruntime-node";
+import { UserError } from "../types";
+
+/**
+ * Creates a CPU session over model bytes. Spinning worker threads are turned off: several
+ * processes share the cores and spinning makes everything slower under load.
+ */
+export async function openSession(bytes: Uint8Array, threads: number, what: string): Promise<ort.InferenceSession> {
+    try {
+        return await ort.InferenceSession.create(bytes, {
+            executionProviders: ["cpu"],
+            intraOpNumThreads: threads > 0 ? threads : undefined,
+            interOpNumThreads: 1,
+            executionMode: "sequential",
+            graphOptimizationLevel: "all",
+            extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
+        });
+    } catch (err) {
+        throw new UserError(`ONNX Runtime cannot load ${what}: ${(err as Error).message}`);
+    }
+}
+
+/**
+ * Remembers the ids and logits of the last forward pass. In a causal model row t depends only on
+ * ids[0..t], so the logits after any prefix of those ids are a row of the stored result.
+ */
+export class PrefixLogitsCache {
+    private ids: number[] = [];
+    private logits?: Float32Array;
+    private vocab = 0;
+
+    store(ids: readonly number[], logits: Float32Array, vocab: number): void {
+        this.ids = ids.slice();
+        this.logits = logits;
+        this.vocab = vocab;
+    }
+
+    /** The logits predicting the token after `ids`, when `ids` is a non-empty prefix of the stored ids. */
+    lookup(ids: readonly number[]): Float32Array | undefined {
+        if (!this.logits || ids.length === 0 || ids.length > this.ids.length) return undefined;
+        for (let i = 0; i < ids.length; i++) if (ids[i] !== this.ids[i]) return undefined;
+        const row = ids.length - 1;
+        return this.logits.subarray(row * this.vocab, (row + 1) * this.vocab);
+    }
+
+    clear(): void {
+        this.ids = [];
+        this.logits = undefined;
+    }
+}
