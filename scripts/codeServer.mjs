@@ -25,6 +25,7 @@ import { codeServerEntryPath, repoRoot } from "./provision.mjs";
  * @param {"link" | "vsix"} [options.install]  symlink the repository (default) or install lm-lab.vsix
  * @param {Record<string, unknown>} [options.userSettings]  written to the user settings.json
  * @param {number} [options.timeoutMs]
+ * @param {boolean} [options.stopOnSignals]  kill it and exit on SIGINT/SIGTERM/SIGHUP (default true)
  * @returns {Promise<{ url: string, port: number, pid: number, stateDir: string, logPath: string,
  *     stop: () => Promise<void> }>}
  */
@@ -62,12 +63,19 @@ export async function startCodeServer(options) {
     ];
     // detached puts code-server in its own session and process group, so one signal to the group
     // also reaches the extension hosts and the LM Lab engine, which outlive their parent otherwise.
+    installExitHooks(options.stopOnSignals ?? true);
     const child = spawn(process.execPath, args, { env, detached: true, stdio: ["ignore", logFd, logFd] });
     let exited = false;
     child.on("exit", () => {
         exited = true;
     });
-    const stop = () => stopGroup(child.pid);
+    liveGroups.add(child.pid);
+    const stop = async () => {
+        await stopGroup(child.pid);
+        liveGroups.delete(child.pid);
+        // A state folder made here is ours to remove; a caller's is left to the caller.
+        if (!options.stateDir) rmSync(stateDir, { recursive: true, force: true });
+    };
     const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(options.folder)}`;
     try {
         await waitForHealth(port, options.timeoutMs ?? 30_000, () => exited, logPath);
@@ -92,6 +100,28 @@ export function freePort() {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+/**
+ * Process groups started here and not yet stopped. code-server runs in its own group, so it would
+ * survive this process; if we exit or are told to stop before stop() ran, they are killed too.
+ */
+const liveGroups = new Set();
+let exitHooksInstalled = false;
+
+function installExitHooks(onSignals) {
+    if (exitHooksInstalled) return;
+    exitHooksInstalled = true;
+    process.on("exit", () => {
+        for (const pid of liveGroups) signalGroup(pid, "SIGKILL");
+    });
+    if (!onSignals) return;
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+        process.once(signal, () => {
+            for (const pid of liveGroups) signalGroup(pid, "SIGKILL");
+            process.exit(128 + (signal === "SIGINT" ? 2 : signal === "SIGTERM" ? 15 : 1));
+        });
+    }
+}
 
 function isolatedEnv(dirs) {
     const env = { ...process.env };
