@@ -1,0 +1,41 @@
+// The op table: every ONNX op type the builder emits, spelled once. Emitters and gradient rules
+// refer to these constants instead of repeating op-type strings.
+
+export const OpType = {
+    Add: "Add",
+    Cast: "Cast",
+    Concat: "Concat",
+    Div: "Div",
+    Equal: "Equal",
+    Erf: "Erf",
+    Exp: "Exp",
+    Expand: "Expand",
+    Gather: "Gather",
+    Gelu: "Gelu",
+    Gemm: "Gemm",
+    Identity: "Identity",
+    LayerNormalization: "LayerNormalization",
+    LogSoftmax: "LogSoftmax",
+    MatMul: "MatMul",
+    Max: "Max",
+    Min: "Min",
+    Mul: "Mul",
+    Neg: "Neg",
+    Range: "Range",
+    ReduceMean: "ReduceMean",
+    ReduceSum: "ReduceSum",
+    ReduceSumSquare: "ReduceSumSquare",
+    Reshape: "Reshape",
+    Shape: "Shape",
+    Slice: "Slice",
+    Softmax: "Softmax",
+    Split: "Split",
+    Sqrt: "Sqrt",
+    Sub: "Sub",
+    Sum: "Sum",
+    Tanh: "Tanh",
+    Transpose: "Transpose",
+    Unsqueeze: "Unsqueeze",
+} as const;
+
+export type OpTypeName = (typeof OpType)[keyof typeof OpType];
