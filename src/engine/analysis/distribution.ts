@@ -60,19 +60,3 @@ export function topIds(row: ArrayLike<number>, k: number): number[] {
     }
     return ids;
 }
-
-/** Mean over query rows of the entropy (nats) of each row of a [T, T] attention matrix. */
-export function meanRowEntropy(matrix: Float32Array, t: number, offset = 0): number {
-    if (t === 0) return 0;
-    let total = 0;
-    for (let q = 0; q < t; q++) {
-        const base = offset + q * t;
-        let h = 0;
-        for (let j = 0; j < t; j++) {
-            const p = matrix[base + j];
-            if (p > 0) h -= p * Math.log(p);
-        }
-        total += h;
-    }
-    return total / t;
-}

@@ -1,23 +1,14 @@
 // ONNX Runtime sessions for inference models, and the small cache that lets the next-token hover
 // reuse the logits of the last forward pass when the prefix asked about is a prefix of it.
 
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
+import { createSession } from "../runtime";
 import { UserError } from "../types";
 
-/**
- * Creates a CPU session over model bytes. Spinning worker threads are turned off: several
- * processes share the cores and spinning makes everything slower under load.
- */
+/** Opens an inference session over model bytes; a model ORT refuses is a UserError naming `what`. */
 export async function openSession(bytes: Uint8Array, threads: number, what: string): Promise<ort.InferenceSession> {
     try {
-        return await ort.InferenceSession.create(bytes, {
-            executionProviders: ["cpu"],
-            intraOpNumThreads: threads > 0 ? threads : undefined,
-            interOpNumThreads: 1,
-            executionMode: "sequential",
-            graphOptimizationLevel: "all",
-            extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
-        });
+        return await createSession(bytes, { threads: threads > 0 ? threads : undefined });
     } catch (err) {
         throw new UserError(`ONNX Runtime cannot load ${what}: ${(err as Error).message}`);
     }

@@ -1,0 +1,39 @@
+// Tests of row statistics against direct float64 computations: log-sum-exp, entropy, ranks with
+// ties, and top-k order (descending value, ascending id on ties).
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { rankOf, rowStats, topIds } from "./distribution";
+
+test("rowStats matches a direct computation", () => {
+    const row = Float32Array.from([0.5, -1, 2, 2, 7, -30, 3]);
+    const lse = Math.log([...row].reduce((a, x) => a + Math.exp(x), 0));
+    const probs = [...row].map((x) => Math.exp(x - lse));
+    const entropy = -probs.reduce((a, p) => a + p * Math.log(p), 0);
+    const stats = rowStats(row, 3);
+    assert.ok(Math.abs(stats.logSumExp - lse) < 1e-12);
+    assert.ok(Math.abs(stats.entropy - entropy) < 1e-12);
+    assert.deepEqual(stats.top.map((e) => e.id), [4, 6, 2]);
+    assert.ok(Math.abs(stats.top[0].prob - probs[4]) < 1e-12);
+});
+
+test("a uniform row has entropy ln V and survives large logits", () => {
+    const row = new Float32Array(1000).fill(1e4);
+    const stats = rowStats(row, 2);
+    assert.ok(Math.abs(stats.entropy - Math.log(1000)) < 1e-9);
+    assert.deepEqual(stats.top.map((e) => e.id), [0, 1]);
+});
+
+test("rank counts strictly greater entries", () => {
+    const row = [1, 5, 3, 5, 2];
+    assert.equal(rankOf(row, 1), 1);
+    assert.equal(rankOf(row, 3), 1);
+    assert.equal(rankOf(row, 2), 3);
+    assert.equal(rankOf(row, 0), 5);
+});
+
+test("topIds orders by value then id and handles k beyond the length", () => {
+    assert.deepEqual(topIds([1, 3, 3, 2, 3], 4), [1, 2, 4, 3]);
+    assert.deepEqual(topIds([1, 2], 5), [1, 0]);
+    assert.deepEqual(topIds([1, 2], 0), []);
+});
