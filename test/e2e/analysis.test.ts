@@ -1,0 +1,146 @@
+// Real-editor tests of LM Lab's analysis views on the default model: the token panel shows the
+// selection's tokens with the probabilities the CLI computes, decorations toggle, the hover lists
+// the top-k next tokens, the attention heatmap is drawn, and bad input gives its message.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { analyzeWithCli } from "./support/cli";
+import { canvasColours, launchEditor, type Editor } from "./support/editor";
+
+/** Line 1 and line 3 of test/sample-workspace/shakespeare.txt. */
+const firstLine = "First Citizen:";
+const thirdLine = "Before we proceed any further, hear me speak.";
+
+let editor: Editor;
+
+before(async () => {
+    editor = await launchEditor({ settings: { "lmLab.engine.threads": 1 } });
+});
+
+after(async () => {
+    await editor?.close();
+});
+
+test("Analyze Selection shows the selection's tokens with the engine's probabilities", async () => {
+    await editor.openFile("shakespeare.txt");
+    await editor.selectLine(3);
+    await editor.runCommand("LM Lab: Analyze Selection");
+    const frame = await editor.frameWith("[data-testid=token-panel] [data-testid=token]", 60_000);
+    const tokens = frame.locator("[data-testid=token]");
+    const shown = await tokens.evaluateAll((nodes) =>
+        nodes.map((node) => ({ text: node.textContent ?? "", prob: node.getAttribute("data-prob") })),
+    );
+    const summary = await frame.locator("[data-testid=summary]").innerText();
+    await editor.screenshot("token-panel");
+
+    const expected = analyzeWithCli(thirdLine);
+    assert.equal(shown.length, expected.tokens.length, "one token element per token");
+    assert.equal(shown.map((t) => visibleWhitespace(t.text)).join(""), thirdLine);
+    for (const [i, token] of expected.tokens.entries()) {
+        if (token.logprob === null) continue;
+        const prob = Number(shown[i].prob);
+        assert.ok(Number.isFinite(prob), `token ${i} has data-prob ${shown[i].prob}`);
+        assert.ok(
+            Math.abs(prob - Math.exp(token.logprob)) <= 1e-5,
+            `token ${i} (${JSON.stringify(token.text)}): panel ${prob}, CLI ${Math.exp(token.logprob)}`,
+        );
+    }
+    // The summary states the sequence's perplexity as the CLI computes it (to display precision).
+    const numbers = [...summary.matchAll(/-?\d+(?:\.\d+)?/g)].map((m) => Number(m[0]));
+    const near = numbers.some((n) => Math.abs(n - expected.perplexity) <= 0.01 * expected.perplexity + 0.01);
+    assert.ok(near, `summary ${JSON.stringify(summary)} lacks perplexity ${expected.perplexity}`);
+});
+
+test("Toggle Probability Decorations colours the analysed text and clears it again", async () => {
+    await editor.openFile("shakespeare.txt");
+    const before = await decoratedSpans(editor);
+    await editor.runCommand("LM Lab: Toggle Probability Decorations");
+    await editor.page.waitForTimeout(1500);
+    const toggled = await decoratedSpans(editor);
+    await editor.screenshot("decorations");
+    await editor.runCommand("LM Lab: Toggle Probability Decorations");
+    await editor.page.waitForTimeout(1500);
+    const again = await decoratedSpans(editor);
+    assert.notEqual(before, toggled, "toggling changes the decorated spans");
+    assert.equal(again, before, "toggling twice restores the editor");
+    assert.ok(Math.max(before, toggled) > 0, "one of the two states shows decorations");
+});
+
+test("hovering over text shows the top-k next tokens", async () => {
+    await editor.openFile("shakespeare.txt");
+    await editor.gotoLine(1);
+    const { page } = editor;
+    const line = page.locator(".monaco-editor .view-line").first();
+    const box = await line.boundingBox();
+    assert.ok(box, "first line is visible");
+    const hover = page.locator(".monaco-hover:not(.hidden)", { hasText: /%|\d\.\d/ });
+    // Hovers need the mouse to move in small steps over the same word before they open.
+    let x = box.x + 20;
+    const y = box.y + box.height / 2;
+    await page.mouse.move(x, y);
+    const deadline = Date.now() + 30_000;
+    while (!(await hover.first().isVisible()) && Date.now() < deadline) {
+        x += 1;
+        await page.mouse.move(x, y);
+        await page.waitForTimeout(250);
+    }
+    await hover.first().waitFor({ state: "visible", timeout: 5000 });
+    // Give the hover time to replace its loading text with the model's answer.
+    await page.waitForTimeout(1500);
+    const text = await hover.first().innerText();
+    await editor.screenshot("hover");
+    const percents = [...text.matchAll(/(\d+(?:\.\d+)?)\s*%/g)].map((m) => Number(m[1]));
+    assert.ok(percents.length >= 5, `hover shows at least 5 probabilities: ${JSON.stringify(text)}`);
+    assert.ok(percents.reduce((a, b) => a + b, 0) <= 100.5 + percents.length, "probabilities sum to at most 100%");
+    void firstLine;
+});
+
+test("Show Attention draws a heatmap that is not blank", async () => {
+    await editor.openFile("shakespeare.txt");
+    await editor.selectLine(3);
+    await editor.runCommand("LM Lab: Show Attention");
+    const frame = await editor.frameWith("[data-testid=attention-heatmap]", 60_000);
+    await frame.locator("[data-testid=attention-grid]").first().waitFor({ timeout: 30_000 });
+    await editor.page.waitForTimeout(1000);
+    const colours = await canvasColours(frame, "[data-testid=attention-heatmap]");
+    await editor.screenshot("attention");
+    assert.ok(colours >= 8, `heatmap has ${colours} distinct colours`);
+});
+
+test("Analyze Selection with nothing selected asks for a selection", async () => {
+    await editor.openFile("hello.py");
+    await editor.gotoLine(2);
+    await editor.runCommand("LM Lab: Analyze Selection");
+    const message = await editor.notification(/select/i);
+    await editor.screenshot("empty-selection");
+    assert.match(message, /select/i);
+});
+
+test("Generate at Cursor inserts model text at the cursor", async () => {
+    await editor.openFile("notes.md");
+    await editor.gotoLine(12);
+    const { page } = editor;
+    const beforeText = await page.locator(".monaco-editor .view-lines").first().innerText();
+    await editor.runCommand("LM Lab: Generate at Cursor");
+    await page.locator(".tab.active.dirty").waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(1000);
+    const afterText = await page.locator(".monaco-editor .view-lines").first().innerText();
+    await editor.screenshot("generate");
+    assert.ok(afterText.length > beforeText.length, "the document grew");
+    await page.keyboard.press("Control+Z");
+});
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/** Undo the panel's whitespace glyphs (· space, → tab, ↵ newline) to compare with the source. */
+function visibleWhitespace(text: string): string {
+    return text.replace(/·/g, " ").replace(/→/g, "\t").replace(/↵/g, "\n");
+}
+
+/** Spans of the visible editor lines that carry an extension decoration class. */
+async function decoratedSpans(editor: Editor): Promise<number> {
+    return editor.page
+        .locator(".monaco-editor .view-overlays [class*='ced-'], .monaco-editor .view-line span[class*='ced-']")
+        .count();
+}
