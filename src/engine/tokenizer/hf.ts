@@ -38,7 +38,8 @@ export class HfTokenizer implements Tokenizer {
             throw new UserError("tokenizer.json has no \"model\" section; is it a Hugging Face tokenizer file?");
         }
         try {
-            this.lib = new HfLibTokenizer(json, config);
+            // The library insists on every section being present, even when null.
+            this.lib = new HfLibTokenizer({ ...optionalSections, ...json }, config);
         } catch (error) {
             throw new UserError(`tokenizer.json could not be loaded: ${(error as Error).message}`);
         }
@@ -111,7 +112,7 @@ export class HfTokenizer implements Tokenizer {
     private plainTokenizer(): HfLibTokenizer {
         if (!this.plainLib) {
             const added = (this.json.added_tokens ?? []) as { special?: boolean }[];
-            this.plainLib = new HfLibTokenizer({ ...this.json, added_tokens: added.filter((a) => !a.special) }, {});
+            this.plainLib = new HfLibTokenizer({ ...optionalSections, ...this.json, added_tokens: added.filter((a) => !a.special) }, {});
         }
         return this.plainLib;
     }
@@ -125,6 +126,14 @@ export class HfTokenizer implements Tokenizer {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+const optionalSections = {
+    added_tokens: [],
+    normalizer: null,
+    pre_tokenizer: null,
+    post_processor: null,
+    decoder: null,
+};
 
 function hasByteLevel(json: Record<string, unknown>): boolean {
     const mentions = (part: unknown): boolean => JSON.stringify(part ?? null).includes('"ByteLevel"');
