@@ -1,4 +1,4 @@
-// Runs the unit tests (*.test.ts beside their modules, and test/unit) with Node's test runner.
+// Runs the unit tests (*.test.ts beside their modules in src/ and webview/, and test/unit) with Node's test runner.
 // Usage: node scripts/unit.mjs [path-filter ...]
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
@@ -17,7 +17,11 @@ function collect(dir, out) {
     return out;
 }
 
-const files = [...collect(join(root, "src"), []), ...collect(join(root, "test", "unit"), [])]
+const files = [
+    ...collect(join(root, "src"), []),
+    ...collect(join(root, "webview"), []),
+    ...collect(join(root, "test", "unit"), []),
+]
     .filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)))
     .sort();
 if (files.length === 0) {

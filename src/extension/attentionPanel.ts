@@ -1,0 +1,152 @@
+// The attention panel on the host side: asks the engine for every head's thumbnail plus one head
+// in full, then for other heads as the user picks them, and saves PNG/SVG exports the webview
+// renders. Requests carry a sequence number so a slow answer for an earlier head is dropped.
+
+import { randomUUID } from "node:crypto";
+import * as vscode from "vscode";
+import { Methods } from "../protocol";
+import { parseWebviewMessage, type HostMessage } from "../../webview/shared/messages";
+import { writeFileAtomic } from "./atomicWrite";
+import type { Ctx } from "./extension";
+import { Disposable, DisposableStore } from "./lifecycle";
+import { log, showError } from "./log";
+import { webviewHtml, webviewOptions } from "./webviewHtml";
+
+export const attentionViewType = "lmLab.attention";
+const thumbnailSize = 32;
+
+export class AttentionPanels extends Disposable {
+    private panel: vscode.WebviewPanel | undefined;
+    private panelId = "";
+    private readonly panelStore = this.register(new DisposableStore());
+    private text: string | undefined;
+    private seq = 0;
+
+    constructor(private readonly ctx: Ctx) {
+        super();
+        this.register(
+            vscode.window.registerWebviewPanelSerializer(attentionViewType, {
+                deserializeWebviewPanel: async (panel, state: unknown) => {
+                    const id = (state as { panelId?: unknown } | undefined)?.panelId;
+                    this.attach(panel, typeof id === "string" ? id : randomUUID());
+                },
+            }),
+        );
+    }
+
+    /** Command: attention maps for the selection. */
+    async showForSelection(): Promise<void> {
+        const editor = vscode.window.activeTextEditor;
+        const text = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : "";
+        if (!text.trim()) {
+            void vscode.window.showWarningMessage("LM Lab: Select some text to show its attention.");
+            return;
+        }
+        const model = await this.ctx.engine.ensureModel();
+        if (!model.hasAttention) {
+            throw new Error(`the model ${model.path} has no attention to show: ${model.attentionNote ?? "its attention is fused"}`);
+        }
+        this.text = text;
+        this.ensurePanel();
+        const seq = ++this.seq;
+        const result = await vscode.window.withProgress(
+            { location: vscode.ProgressLocation.Notification, title: "LM Lab: computing attention", cancellable: true },
+            (_p, token) =>
+                this.ctx.engine.requestModel(
+                    Methods.attention,
+                    {
+                        text,
+                        layers: [0],
+                        heads: [0],
+                        scores: true,
+                        maxTokens: this.ctx.config.settings.attentionMaxTokens,
+                        thumbnailSize,
+                    },
+                    token,
+                ),
+        );
+        this.post({ type: "attention/show", panelId: this.panelId, seq, result });
+    }
+
+    private async selectHead(layer: number, head: number): Promise<void> {
+        if (this.text === undefined) {
+            this.post({ type: "error", panelId: this.panelId, message: "Run LM Lab: Show Attention again to pick other heads." });
+            return;
+        }
+        const seq = ++this.seq;
+        const result = await this.ctx.engine.requestModel(Methods.attention, {
+            text: this.text,
+            layers: [layer],
+            heads: [head],
+            scores: true,
+            maxTokens: this.ctx.config.settings.attentionMaxTokens,
+        });
+        this.post({ type: "attention/head", panelId: this.panelId, seq, result });
+    }
+
+    private async export(format: "png" | "svg", name: string, data: string): Promise<void> {
+        const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+        const safeName = name.replace(/[^\w.-]+/g, "_");
+        const uri = await vscode.window.showSaveDialog({
+            title: `Export attention as ${format.toUpperCase()}`,
+            defaultUri: folder ? vscode.Uri.joinPath(folder, `${safeName}.${format}`) : undefined,
+            filters: format === "png" ? { "PNG image": ["png"] } : { "SVG image": ["svg"] },
+        });
+        if (!uri) return;
+        const bytes = format === "png" ? Buffer.from(data.replace(/^data:image\/png;base64,/, ""), "base64") : data;
+        await writeFileAtomic(uri.fsPath, bytes);
+        log.info(`attention exported to ${uri.fsPath}`);
+        void vscode.window.showInformationMessage(`LM Lab: saved ${uri.fsPath}.`);
+    }
+
+    private ensurePanel(): void {
+        if (this.panel) {
+            this.panel.reveal(vscode.ViewColumn.Beside, true);
+            return;
+        }
+        const panel = vscode.window.createWebviewPanel(
+            attentionViewType,
+            "LM Lab: Attention",
+            { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+            { ...webviewOptions(this.ctx.extensionUri), retainContextWhenHidden: true },
+        );
+        this.attach(panel, randomUUID());
+    }
+
+    private attach(panel: vscode.WebviewPanel, panelId: string): void {
+        this.panelStore.clear();
+        this.panel = panel;
+        this.panelId = panelId;
+        panel.webview.options = webviewOptions(this.ctx.extensionUri);
+        panel.iconPath = vscode.Uri.joinPath(this.ctx.extensionUri, "media", "lm-lab.svg");
+        panel.webview.html = webviewHtml(panel.webview, this.ctx.extensionUri, "attention", panelId, "LM Lab: Attention");
+        this.panelStore.add(panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw)));
+        this.panelStore.add(
+            panel.onDidDispose(() => {
+                this.panel = undefined;
+                this.panelStore.clear();
+            }),
+        );
+        this.panelStore.add({ dispose: () => this.panel === panel && panel.dispose() });
+    }
+
+    private async onMessage(raw: unknown): Promise<void> {
+        const parsed = parseWebviewMessage(raw, this.panelId);
+        if (!parsed.ok) {
+            log.warn(`attention panel: dropped message: ${parsed.reason}`);
+            return;
+        }
+        const msg = parsed.message;
+        try {
+            if (msg.type === "attention/select") await this.selectHead(msg.layer, msg.head);
+            else if (msg.type === "export") await this.export(msg.format, msg.name, msg.data);
+        } catch (error) {
+            this.post({ type: "error", panelId: this.panelId, message: (error as Error).message ?? String(error) });
+            await showError(msg.type === "export" ? "export failed" : "attention failed", error);
+        }
+    }
+
+    private post(message: HostMessage): void {
+        void this.panel?.webview.postMessage(message);
+    }
+}

@@ -1,0 +1,105 @@
+// Commands about the active model: Load Model… (an LM Lab run folder, a Hugging Face folder or an
+// ONNX file), Generate at Cursor (streamed into the editor, cancellable) and Export Model….
+
+import { randomUUID } from "node:crypto";
+import * as vscode from "vscode";
+import { Methods } from "../protocol";
+import type { Config } from "./config";
+import type { Engine } from "./engine";
+import { log } from "./log";
+
+export async function loadModelCommand(engine: Engine, config: Config): Promise<void> {
+    const pick = await vscode.window.showQuickPick(
+        [
+            { label: "$(folder) Model folder…", description: "LM Lab run or Hugging Face folder", choice: "folder" as const },
+            { label: "$(file-binary) ONNX file…", description: ".onnx", choice: "onnx" as const },
+            { label: "$(package) Shipped default model", description: config.defaultModelPath, choice: "default" as const },
+        ],
+        { title: "LM Lab: Load Model" },
+    );
+    if (!pick) return;
+    let target: string;
+    if (pick.choice === "default") {
+        target = config.defaultModelPath;
+    } else {
+        const uris = await vscode.window.showOpenDialog({
+            canSelectFiles: pick.choice === "onnx",
+            canSelectFolders: pick.choice === "folder",
+            canSelectMany: false,
+            filters: pick.choice === "onnx" ? { "ONNX model": ["onnx"] } : undefined,
+            openLabel: "Load Model",
+        });
+        if (!uris?.[0]) return;
+        target = uris[0].fsPath;
+    }
+    const info = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `LM Lab: loading ${target}` },
+        () => engine.loadModel(target),
+    );
+    void vscode.window.showInformationMessage(
+        `LM Lab: loaded ${info.name} (${info.kind}, ${info.nLayer} layers, context ${info.contextLength}).`,
+    );
+}
+
+export async function generateCommand(engine: Engine, config: Config): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) throw new Error("open an editor to generate into");
+    const doc = editor.document;
+    const cursor = editor.selection.active;
+    const startOffset = Math.max(0, doc.offsetAt(cursor) - 8000);
+    const prompt = doc.getText(new vscode.Range(doc.positionAt(startOffset), cursor));
+    const requestId = randomUUID();
+    let insertAt = cursor;
+    let pending = Promise.resolve();
+    const settings = config.settings;
+
+    await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: "LM Lab: generating", cancellable: true },
+        async (_progress, token) => {
+            // Tokens are inserted as they stream in; edits are chained so they land in order.
+            const sub = engine.onGenerated((e) => {
+                if (e.requestId !== requestId || token.isCancellationRequested) return;
+                pending = pending.then(async () => {
+                    const at = insertAt;
+                    const ok = await editor.edit((b) => b.insert(at, e.text), { undoStopBefore: false, undoStopAfter: false });
+                    if (ok) insertAt = doc.positionAt(doc.offsetAt(at) + e.text.length);
+                });
+            });
+            try {
+                const result = await engine.requestModel(
+                    Methods.generate,
+                    { prompt, requestId, maxTokens: settings.generateMaxTokens, temperature: settings.generateTemperature },
+                    token,
+                );
+                await pending;
+                log.info(`generated ${result.tokens.length} tokens (${result.stopped})`);
+            } finally {
+                sub.dispose();
+            }
+        },
+    );
+}
+
+export async function exportModelCommand(engine: Engine): Promise<void> {
+    const model = await engine.ensureModel();
+    const pick = await vscode.window.showQuickPick(
+        [
+            { label: "Hugging Face folder", description: "model.safetensors + config.json + tokenizer.json", format: "hf" as const },
+            { label: "ONNX file", description: "inference graph", format: "onnx" as const },
+        ],
+        { title: `LM Lab: Export ${model.name}` },
+    );
+    if (!pick) return;
+    const uri = await vscode.window.showSaveDialog({
+        title: `Export ${model.name} as ${pick.label}`,
+        filters: pick.format === "onnx" ? { "ONNX model": ["onnx"] } : undefined,
+        saveLabel: "Export",
+    });
+    if (!uri) return;
+    const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `LM Lab: exporting to ${uri.fsPath}` },
+        () => engine.request(Methods.exportModel, { format: pick.format, out: uri.fsPath }),
+    );
+    log.info(`exported ${model.name} as ${pick.format} to ${result.path}`);
+    void vscode.window.showInformationMessage(`LM Lab: exported to ${result.path}.`);
+}

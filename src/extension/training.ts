@@ -1,0 +1,186 @@
+// Training commands and run bookkeeping: turns the current file, the selection, workspace files
+// or a dashboard form into an engine run, logs its hyper-parameters, and forwards pause, resume
+// and stop. Runs live in the engine process, so closing the dashboard does not stop them.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { Methods, type RunSummary, type TrainConfig } from "../protocol";
+import {
+    defaultTrainForm,
+    trainConfigFromForm,
+    validateTrainForm,
+    type TrainForm,
+} from "../../webview/shared/trainForm";
+import type { Config } from "./config";
+import type { Engine } from "./engine";
+import { Disposable } from "./lifecycle";
+import { log, showError } from "./log";
+import { binaryReason, runFolderName } from "./textCheck";
+
+const formKey = "lmLab.trainForm";
+
+export class Training extends Disposable {
+    private readonly runs = new Map<string, RunSummary>();
+    private readonly changed = this.register(new vscode.EventEmitter<void>());
+    /** Fires when the set of known runs or their states change. */
+    readonly onDidChangeRuns = this.changed.event;
+
+    constructor(
+        private readonly engine: Engine,
+        private readonly config: Config,
+        private readonly state: vscode.Memento,
+    ) {
+        super();
+        this.register(
+            engine.onRunState((e) => {
+                const run = this.runs.get(e.runId);
+                if (run) run.state = e.state;
+                if (e.state === "failed") void showError(`training run ${e.runId} failed`, new Error(e.message ?? "no reason given"));
+                else if (e.state === "finished") void this.announceFinished(e.runId);
+                this.changed.fire();
+            }),
+        );
+        this.register(
+            engine.onProgress((p) => {
+                const run = this.runs.get(p.runId);
+                if (run) {
+                    run.step = p.step;
+                    run.lastLoss = p.loss;
+                }
+            }),
+        );
+    }
+
+    /** The last form used, or the defaults. */
+    get form(): TrainForm {
+        return { ...defaultTrainForm, ...this.state.get<Partial<TrainForm>>(formKey, {}) };
+    }
+
+    /** Known runs, newest first: those on disk under the runs folder plus those started now. */
+    async listRuns(): Promise<RunSummary[]> {
+        const root = this.config.runsRoot();
+        if (fs.existsSync(root)) {
+            for (const run of await this.engine.request(Methods.listRuns, { root })) {
+                const live = this.runs.get(run.runId);
+                if (!live || !isActive(live.state)) this.runs.set(run.runId, run);
+            }
+        }
+        return [...this.runs.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    }
+
+    /** The run that pause/resume/stop act on when none is named: the single active one. */
+    activeRun(): RunSummary | undefined {
+        return [...this.runs.values()].find((r) => isActive(r.state));
+    }
+
+    async trainOnFile(): Promise<void> {
+        const editor = vscode.window.activeTextEditor;
+        if (!editor) throw new Error("open a text file to train on");
+        const doc = editor.document;
+        if (doc.uri.scheme === "file" && !doc.isDirty) {
+            checkTextFile(doc.uri.fsPath);
+            await this.start(this.form, { files: [doc.uri.fsPath], label: path.basename(doc.uri.fsPath) });
+        } else {
+            await this.start(this.form, { files: [], text: doc.getText(), label: path.basename(doc.fileName) });
+        }
+    }
+
+    async trainOnSelection(): Promise<void> {
+        const editor = vscode.window.activeTextEditor;
+        const text = editor ? editor.selections.map((s) => editor.document.getText(s)).join("\n") : "";
+        if (!text.trim()) {
+            void vscode.window.showWarningMessage("LM Lab: select some text to train on.");
+            return;
+        }
+        await this.start(this.form, { files: [], text, label: "selection" });
+    }
+
+    async trainOnWorkspace(): Promise<void> {
+        if (!vscode.workspace.workspaceFolders?.length) throw new Error("open a folder to train on its files");
+        const glob = await vscode.window.showInputBox({
+            title: "LM Lab: Train on Workspace Files",
+            prompt: "Files to train on (glob pattern)",
+            value: "**/*.{txt,md}",
+        });
+        if (!glob) return;
+        const uris = await vscode.workspace.findFiles(glob, "**/{node_modules,.git,.lmlab}/**", 5000);
+        const files = uris.filter((u) => u.scheme === "file").map((u) => u.fsPath);
+        if (files.length === 0) {
+            void vscode.window.showWarningMessage(`LM Lab: no files match ${glob}.`);
+            return;
+        }
+        files.forEach(checkTextFile);
+        await this.start(this.form, { files, label: "workspace" });
+    }
+
+    /** Starts a run from a form (already validated in the webview; checked again here). */
+    async start(form: TrainForm, data: { files: string[]; text?: string; label: string }): Promise<RunSummary> {
+        const errors = Object.values(validateTrainForm(form));
+        if (errors.length > 0) throw new Error(`invalid training settings: ${errors.join("; ")}`);
+        await this.state.update(formKey, { ...form, files: [] });
+        const out = path.join(this.config.runsRoot(), runFolderName(data.label, new Date()));
+        const threads = this.config.settings.engineThreads || undefined;
+        const runConfig: TrainConfig = trainConfigFromForm(form, { files: data.files, text: data.text, out, threads });
+        log.info(`starting run in ${out}: ${JSON.stringify({ ...runConfig, text: data.text ? `<${data.text.length} chars>` : undefined })}`);
+        const run = await this.engine.request(Methods.startRun, runConfig);
+        this.runs.set(run.runId, run);
+        this.changed.fire();
+        await vscode.commands.executeCommand("lmLab.openDashboard");
+        return run;
+    }
+
+    async control(action: "pause" | "resume" | "stop", runId?: string): Promise<void> {
+        const id = runId ?? this.activeRun()?.runId;
+        if (!id) {
+            void vscode.window.showInformationMessage("LM Lab: no training run is active.");
+            return;
+        }
+        const method = action === "pause" ? Methods.pauseRun : action === "resume" ? Methods.continueRun : Methods.stopRun;
+        log.info(`${action} run ${id}`);
+        await this.engine.request(method, { runId: id });
+    }
+
+    /** Continues a stopped or interrupted run from its last checkpoint. */
+    async resumeFromCheckpoint(dir: string): Promise<void> {
+        log.info(`resuming run from checkpoint ${dir}`);
+        const run = await this.engine.request(Methods.resumeRun, { dir });
+        this.runs.set(run.runId, run);
+        this.changed.fire();
+    }
+
+    /** Makes a run's checkpoint the active model. */
+    async loadRun(dir: string): Promise<void> {
+        const info = await this.engine.loadModel(dir);
+        void vscode.window.showInformationMessage(`LM Lab: model ${info.name} is now active.`);
+    }
+
+    private async announceFinished(runId: string): Promise<void> {
+        const run = this.runs.get(runId);
+        if (!run) return;
+        const choice = await vscode.window.showInformationMessage(
+            `LM Lab: training run ${runId} finished.`,
+            "Use This Model",
+        );
+        if (choice === "Use This Model") {
+            await this.loadRun(run.dir).catch((error: unknown) => showError(`loading ${run.dir} failed`, error));
+        }
+    }
+}
+
+function isActive(state: RunSummary["state"]): boolean {
+    return state === "starting" || state === "running" || state === "paused";
+}
+
+/** Throws naming the file when it is not readable text. */
+export function checkTextFile(file: string): void {
+    const fd = fs.openSync(file, "r");
+    try {
+        const sample = Buffer.alloc(65536);
+        const n = fs.readSync(fd, sample, 0, sample.length, 0);
+        const reason = binaryReason(sample.subarray(0, n));
+        if (reason) throw new Error(`cannot train on ${file}: ${reason}; choose a text file`);
+    } finally {
+        fs.closeSync(fd);
+    }
+}
