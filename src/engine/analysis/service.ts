@@ -12,7 +12,6 @@ import type {
     NextTokenParams,
     NextTokenResult,
 } from "../../protocol";
-import { exportModel } from "../io/export";
 import { loadModel } from "../io/loadModel";
 import { log } from "../log";
 import type { LanguageModel, ModelInfo } from "../types";
@@ -84,8 +83,10 @@ export class AnalysisService {
         return generate(this.require(), prompt, options, onToken, signal);
     }
 
-    exportModel(params: { format: "hf" | "onnx"; out: string }): Promise<{ path: string }> {
-        return exportModel(this.require(), params.format, params.out);
+    async exportModel(params: { format: "hf" | "onnx"; out: string }): Promise<{ path: string }> {
+        const model = this.require();
+        const { exportModel } = await import("../io/export");
+        return exportModel(model, params.format, params.out);
     }
 
     async dispose(): Promise<void> {
