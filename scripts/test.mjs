@@ -31,7 +31,11 @@ async function main() {
             const files = e2eFiles();
             const e2e = await runCounted(
                 "real-editor tests",
-                [process.execPath, "--import", "tsx", "--test", "--test-concurrency=1", ...files],
+                [
+                    process.execPath,
+                    ...["--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=300000"],
+                    ...files,
+                ],
                 limits.e2eMs,
             );
             record("real-editor tests", e2e);

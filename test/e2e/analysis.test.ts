@@ -4,6 +4,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { formatProb, tokenLabel } from "../../webview/shared/tokenText";
 import { analyzeWithCli } from "./support/cli";
 import { canvasColours, launchEditor, type Editor } from "./support/editor";
 
@@ -66,33 +67,43 @@ test("Toggle Probability Decorations colours the analysed text and clears it aga
     assert.ok(Math.max(before, toggled) > 0, "one of the two states shows decorations");
 });
 
-test("hovering over text shows the top-k next tokens", async () => {
+test("hovering over text shows the engine's top-k next tokens and the token's probability", async () => {
     await editor.openFile("shakespeare.txt");
-    await editor.gotoLine(1);
-    const { page } = editor;
-    const line = page.locator(".monaco-editor .view-line").first();
-    const box = await line.boundingBox();
-    assert.ok(box, "first line is visible");
-    const hover = page.locator(".monaco-hover:not(.hidden)", { hasText: /%|\d\.\d/ });
-    // Hovers need the mouse to move in small steps over the same word before they open.
-    let x = box.x + 20;
-    const y = box.y + box.height / 2;
-    await page.mouse.move(x, y);
-    const deadline = Date.now() + 30_000;
-    while (!(await hover.first().isVisible()) && Date.now() < deadline) {
-        x += 1;
-        await page.mouse.move(x, y);
-        await page.waitForTimeout(250);
-    }
-    await hover.first().waitFor({ state: "visible", timeout: 5000 });
-    // Give the hover time to replace its loading text with the model's answer.
-    await page.waitForTimeout(1500);
-    const text = await hover.first().innerText();
+    await editor.gotoLine(3);
+    await editor.page.keyboard.press("End");
+    const text = await hoverOverFirstLine(editor);
     await editor.screenshot("hover");
-    const percents = [...text.matchAll(/(\d+(?:\.\d+)?)\s*%/g)].map((m) => Number(m[1]));
-    assert.ok(percents.length >= 5, `hover shows at least 5 probabilities: ${JSON.stringify(text)}`);
-    assert.ok(percents.reduce((a, b) => a + b, 0) <= 100.5 + percents.length, "probabilities sum to at most 100%");
-    void firstLine;
+
+    // The table lists the next tokens after the text before the mouse. Which character the mouse
+    // ended on is not known exactly, so the table must equal the engine's top-5 at one position.
+    const rows = [...text.matchAll(/^(.+?)\t(\S+)\t[█▏▎▍▌▋▊▉]*$/gm)]
+        .filter((m) => /^\d/.test(m[2]))
+        .map((m) => `${m[1].trim()} ${m[2]}`);
+    assert.ok(rows.length >= 5, `hover lists at least 5 next tokens: ${JSON.stringify(text)}`);
+    const expected = analyzeWithCli(`${firstLine}\n`, undefined, rows.length);
+    const candidates = expected.tokens
+        .filter((t) => t.topk.length > 0)
+        .map((t) => t.topk.map((k) => `${tokenLabel(k.text, false)} ${formatProb(k.prob)}`));
+    assert.ok(
+        candidates.some((c) => c.join("|") === rows.join("|")),
+        `hover rows ${JSON.stringify(rows)} match no engine top-k of ${JSON.stringify(firstLine)}`,
+    );
+
+    // The hovered token's own probability and rank, from an analysis up to the word's end.
+    const own = /Token\s+(.+?)\s+·\s+p\s+(\S+).*?rank\s+(\d+)/s.exec(text);
+    if (own) {
+        const windows = ["First", firstLine.replace(":", "")].map((w) => analyzeWithCli(w, undefined, 1));
+        const found = windows.some((a) =>
+            a.tokens.some(
+                (t) =>
+                    t.logprob !== null &&
+                    tokenLabel(t.text, false) === own[1] &&
+                    formatProb(Math.exp(t.logprob)) === own[2] &&
+                    t.rank === Number(own[3]),
+            ),
+        );
+        assert.ok(found, `hovered token ${own[0]} matches no engine token of line 1`);
+    }
 });
 
 test("Show Attention draws a heatmap that is not blank", async () => {
@@ -132,6 +143,27 @@ test("Generate at Cursor inserts model text at the cursor", async () => {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+/** Moves the mouse over line 1 in 1-px steps until the LM Lab hover opens; returns its text. */
+async function hoverOverFirstLine(editor: Editor): Promise<string> {
+    const { page } = editor;
+    const line = page.locator(".monaco-editor .view-line").first();
+    const box = await line.boundingBox();
+    assert.ok(box, "first line is visible");
+    const hover = page.locator(".monaco-hover:not(.hidden)", { hasText: "Next token" }).first();
+    // Hovers open only after the mouse rests after small moves, not after one jump.
+    let x = box.x + 20;
+    const y = box.y + box.height / 2;
+    await page.mouse.move(x, y);
+    const deadline = Date.now() + 30_000;
+    while (!(await hover.isVisible()) && Date.now() < deadline) {
+        x += 1;
+        await page.mouse.move(x, y);
+        await page.waitForTimeout(250);
+    }
+    await hover.waitFor({ state: "visible", timeout: 5000 });
+    return hover.innerText();
+}
 
 /** Undo the panel's whitespace glyphs (· space, → tab, ↵ newline) to compare with the source. */
 function visibleWhitespace(text: string): string {
