@@ -14,7 +14,7 @@ export function resolveTrainConfig(settings: TrainSettings): TrainConfig {
     const presetName = settings.preset ?? defaultPreset;
     const base = getPreset(presetName);
     const explicit = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
-    const config: TrainConfig = { data: [], ...base, ...explicit, preset: presetName } as TrainConfig;
+    const config = { data: [], ...base, ...explicit, out: settings.out, preset: presetName } as TrainConfig;
     validateTrainConfig(config);
     return config;
 }
