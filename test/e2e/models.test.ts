@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { defaultModel } from "./support/cli";
+import { defaultModel, testModel } from "./support/cli";
 import { launchEditor, type Editor } from "./support/editor";
 
 let editor: Editor;
@@ -19,7 +19,7 @@ before(async () => {
             const broken = join(dir, "broken-model");
             mkdirSync(broken);
             for (const name of ["config.json", "tokenizer.json"]) {
-                copyFileSync(join(defaultModel, name), join(broken, name));
+                copyFileSync(join(testModel(), name), join(broken, name));
             }
             const bytes = Buffer.alloc(64, 0x41);
             bytes.writeBigUInt64LE(1n << 40n, 0);
@@ -59,7 +59,11 @@ test("Export Model… writes a Hugging Face folder that Load Model… loads", as
     await editor.clearNotifications();
 });
 
-test("Load Model… can switch back to the shipped default model", async () => {
+test("Load Model… can switch back to the shipped default model", async (t) => {
+    if (!existsSync(join(defaultModel, "config.json"))) {
+        t.skip("this checkout ships no models/default");
+        return;
+    }
     await editor.runCommand("LM Lab: Load Model…");
     await pickItem("Shipped default model");
     const message = await editor.notification(/loaded/i, 60_000);

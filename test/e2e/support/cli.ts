@@ -2,12 +2,27 @@
 // the panels show with the numbers the engine computes outside the editor.
 
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../../support/paths";
 
 /** The model the extension loads when `lmLab.model` is empty. */
 export const defaultModel = join(repoRoot, "models", "default");
+
+/**
+ * The model the real-editor tests use: the shipped default, or where a checkout has none, a tiny
+ * model trained once with the CLI into .cache/e2e-model (the tests then set `lmLab.model` to it).
+ */
+export function testModel(): string {
+    if (existsSync(join(defaultModel, "config.json"))) return defaultModel;
+    const dir = join(repoRoot, ".cache", "e2e-model");
+    if (existsSync(join(dir, "model.safetensors")) && existsSync(join(dir, "config.json"))) return dir;
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(join(repoRoot, ".cache"), { recursive: true });
+    const data = join(repoRoot, "test", "sample-workspace", "shakespeare.txt");
+    runCli(["train", "--preset", "tiny", "--data", data, "--out", dir, "--json"], 300_000);
+    return dir;
+}
 
 export interface CliToken {
     id: number;
@@ -27,7 +42,7 @@ export interface CliAnalysis {
 }
 
 /** `lm-lab analyze --model MODEL --text TEXT --json`, parsed. */
-export function analyzeWithCli(text: string, model = defaultModel, topK = 10): CliAnalysis {
+export function analyzeWithCli(text: string, model = testModel(), topK = 10): CliAnalysis {
     const output = runCli(["analyze", "--model", model, "--text", text, "--top-k", String(topK), "--json"]);
     return JSON.parse(lastJsonLine(output)) as CliAnalysis;
 }

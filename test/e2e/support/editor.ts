@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type BrowserContext, type Frame, type Page } from "playwright-core";
 import { repoRoot } from "../../support/paths";
+import { defaultModel, testModel } from "./cli";
 
 export const screenshotDir = join(repoRoot, "test-results", "screenshots");
 
@@ -50,10 +51,13 @@ export async function launchEditor(options: LaunchOptions = {}): Promise<Editor>
     cpSync(join(repoRoot, "test", "sample-workspace"), workspace, { recursive: true });
     options.prepareWorkspace?.(workspace);
 
+    // Without a shipped default model the tests point the extension at their own small one.
+    const model = testModel();
+    const modelSetting = model === defaultModel ? {} : { "lmLab.model": model };
     const server = await codeServerModule.startCodeServer({
         folder: workspace,
         stateDir: join(stateDir, "editor"),
-        userSettings: options.settings ?? {},
+        userSettings: { ...modelSetting, ...options.settings },
         install: process.env.LM_LAB_E2E_INSTALL === "vsix" ? "vsix" : "link",
     });
     let context: BrowserContext | undefined;
