@@ -1,0 +1,153 @@
+// Loads a Hugging Face GPT-2 checkpoint folder (config.json + model.safetensors, optional
+// tokenizer.json) into canonical `transformer.*` float32 weights in Conv1D [in, out] layout.
+// Accepts F32/F16/BF16 files, modern and legacy (bare `h.0.…`) names; drops the legacy attention
+// buffers and a tied `lm_head.weight`; checks every tensor's presence and shape against config.
+
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadTokenizer } from "../tokenizer";
+import type { GptConfig, Tokenizer } from "../types";
+import { UserError } from "../types";
+import { gptConfigFromHf } from "./hfConfig";
+import { readSafetensors } from "./safetensors";
+
+export interface Gpt2Checkpoint {
+    config: GptConfig;
+    /** Canonical names (`transformer.wte.weight`, `transformer.h.0.attn.c_attn.weight`, …). */
+    weights: Map<string, Float32Array>;
+    /** From tokenizer.json in the folder, when there is one. */
+    tokenizer?: Tokenizer;
+    /** The on-disk dtype of the weights (the first tensor's; files are not mixed in practice). */
+    dtype: string;
+}
+
+/**
+ * Canonical GPT-2 tensor names and shapes for `config`, in checkpoint order. Linear biases are
+ * listed only when `config.bias` is true; LayerNorm biases always are.
+ */
+export function gpt2TensorShapes(config: GptConfig): Map<string, number[]> {
+    const C = config.n_embd;
+    const shapes = new Map<string, number[]>();
+    shapes.set("transformer.wte.weight", [config.vocab_size, C]);
+    shapes.set("transformer.wpe.weight", [config.block_size, C]);
+    const linear = (name: string, inputs: number, outputs: number) => {
+        shapes.set(`${name}.weight`, [inputs, outputs]);
+        if (config.bias) shapes.set(`${name}.bias`, [outputs]);
+    };
+    for (let i = 0; i < config.n_layer; i++) {
+        const h = `transformer.h.${i}`;
+        shapes.set(`${h}.ln_1.weight`, [C]);
+        shapes.set(`${h}.ln_1.bias`, [C]);
+        linear(`${h}.attn.c_attn`, C, 3 * C);
+        linear(`${h}.attn.c_proj`, C, C);
+        shapes.set(`${h}.ln_2.weight`, [C]);
+        shapes.set(`${h}.ln_2.bias`, [C]);
+        linear(`${h}.mlp.c_fc`, C, 4 * C);
+        linear(`${h}.mlp.c_proj`, 4 * C, C);
+    }
+    shapes.set("transformer.ln_f.weight", [C]);
+    shapes.set("transformer.ln_f.bias", [C]);
+    return shapes;
+}
+
+/** Loads the checkpoint in `dir`; every problem is a `UserError` naming the file and tensor. */
+export function loadGpt2Checkpoint(dir: string): Gpt2Checkpoint {
+    const configPath = join(dir, "config.json");
+    if (!existsSync(configPath)) throw new UserError(`${dir}: no config.json (expected a GPT-2 model folder)`);
+    const rawConfig = readJson(configPath) as Record<string, unknown>;
+    const config = gptConfigFromHf(rawConfig, configPath);
+
+    const weightsPath = join(dir, "model.safetensors");
+    if (!existsSync(weightsPath)) {
+        const sharded = existsSync(join(dir, "model.safetensors.index.json"));
+        // Limitation: sharded checkpoints are not read; small models come as one file.
+        throw new UserError(
+            sharded
+                ? `${dir}: sharded checkpoints (model.safetensors.index.json) are not supported; save as one model.safetensors`
+                : `${dir}: no model.safetensors`,
+        );
+    }
+    const file = readSafetensors(weightsPath);
+    const expected = gpt2TensorShapes(config);
+    const weights = new Map<string, Float32Array>();
+    const unknown: string[] = [];
+    let lmHead: Float32Array | undefined;
+    let dtype = "";
+
+    for (const [name, tensor] of file.tensors) {
+        dtype ||= tensor.dtype;
+        if (isLegacyBuffer(name)) continue;
+        if (name === "lm_head.weight") {
+            lmHead = tensor.data;
+            continue;
+        }
+        const canonical = name.startsWith("transformer.") ? name : `transformer.${name}`;
+        const shape = expected.get(canonical);
+        if (!shape) {
+            if (!config.bias && isLinearBias(canonical)) {
+                throw new UserError(`${weightsPath}: tensor "${name}" is present but config.json says the model has no biases (lm_lab.bias false)`);
+            }
+            unknown.push(name);
+            continue;
+        }
+        if (tensor.dtype !== "F32" && tensor.dtype !== "F16" && tensor.dtype !== "BF16") {
+            throw new UserError(`${weightsPath}: tensor "${name}" has dtype ${tensor.dtype}; expected F32, F16 or BF16`);
+        }
+        if (weights.has(canonical)) {
+            throw new UserError(`${weightsPath}: tensor "${canonical}" appears under both the prefixed and the bare name`);
+        }
+        if (shape.length !== tensor.shape.length || shape.some((d, i) => d !== tensor.shape[i])) {
+            throw new UserError(
+                `${weightsPath}: tensor "${name}" has shape [${tensor.shape.join(", ")}], expected [${shape.join(", ")}] from config.json`,
+            );
+        }
+        weights.set(canonical, tensor.data);
+    }
+    if (unknown.length > 0) {
+        throw new UserError(
+            `${weightsPath}: tensors not part of a GPT-2 language model: ${unknown.slice(0, 5).join(", ")}` +
+                (unknown.length > 5 ? ` and ${unknown.length - 5} more` : ""),
+        );
+    }
+    const missing = [...expected.keys()].filter((name) => !weights.has(name));
+    if (missing.length > 0) {
+        const biasHint = missing.some(isLinearBias) ? " (a model without Linear biases needs lm_lab.bias false in config.json)" : "";
+        throw new UserError(
+            `${weightsPath}: missing tensors ${missing.slice(0, 5).join(", ")}` +
+                (missing.length > 5 ? ` and ${missing.length - 5} more` : "") + biasHint,
+        );
+    }
+    checkLmHead(lmHead, weights.get("transformer.wte.weight")!, rawConfig, weightsPath);
+
+    const tokenizer = existsSync(join(dir, "tokenizer.json")) ? loadTokenizer(dir) : undefined;
+    return { config, weights, tokenizer, dtype };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** The causal-mask buffers older GPT-2 checkpoints saved as `h.N.attn.bias` / `masked_bias`. */
+function isLegacyBuffer(name: string): boolean {
+    return /(^|\.)h\.\d+\.attn\.(bias|masked_bias)$/.test(name);
+}
+
+function isLinearBias(name: string): boolean {
+    return /\.(attn\.c_attn|attn\.c_proj|mlp\.c_fc|mlp\.c_proj)\.bias$/.test(name);
+}
+
+/** LM Lab ties the output head to the token embedding; an untied, different head is refused. */
+function checkLmHead(head: Float32Array | undefined, wte: Float32Array, raw: Record<string, unknown>, path: string): void {
+    if (!head || raw.tie_word_embeddings !== false) return;
+    const same = head.length === wte.length && head.every((v, i) => v === wte[i] || (Number.isNaN(v) && Number.isNaN(wte[i])));
+    if (!same) {
+        // Limitation: models with an untied output head are not supported.
+        throw new UserError(`${path}: lm_head.weight differs from transformer.wte.weight (tie_word_embeddings false); LM Lab needs a tied head`);
+    }
+}
+
+function readJson(path: string): unknown {
+    try {
+        return JSON.parse(readFileSync(path, "utf8"));
+    } catch (error) {
+        throw new UserError(`${path} is not valid JSON (${(error as Error).message})`);
+    }
+}
