@@ -1,0 +1,143 @@
+// A run folder's bookkeeping files: `run.json` (the run's settings and state) and
+// `metrics.jsonl` (one MetricsRecord per line), plus listing the runs under a folder.
+// Checkpoint files live beside them and are handled by checkpoint.ts.
+
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import type { MetricsRecord, RunState, RunSummary, TrainConfig } from "../../protocol";
+import { writeFileAtomic, writeJsonAtomic } from "../io/atomic";
+import { UserError } from "../types";
+import { hasCheckpoint } from "./checkpoint";
+
+/** The contents of `run.json`. */
+export interface RunRecord {
+    runId: string;
+    config: TrainConfig;
+    createdAt: string;
+    updatedAt: string;
+    state: RunState;
+    step: number;
+    lastLoss?: number;
+    lastValLoss?: number;
+    message?: string;
+}
+
+export const runFile = "run.json";
+export const metricsFile = "metrics.jsonl";
+
+/** Reads `run.json`, or throws a UserError saying the folder is not a run. */
+export function readRunRecord(dir: string): RunRecord {
+    const path = join(dir, runFile);
+    if (!existsSync(path)) {
+        throw new UserError(`${dir} is not an LM Lab run folder: ${runFile} is missing.`);
+    }
+    let record: RunRecord;
+    try {
+        record = JSON.parse(readFileSync(path, "utf8")) as RunRecord;
+    } catch (e) {
+        throw new UserError(`${path} is not valid JSON: ${(e as Error).message}`);
+    }
+    if (!record || typeof record !== "object" || !record.config || typeof record.step !== "number") {
+        throw new UserError(`${path} does not describe a run (config and step are required).`);
+    }
+    return record;
+}
+
+export function writeRunRecord(dir: string, record: RunRecord): void {
+    writeJsonAtomic(join(dir, runFile), { ...record, updatedAt: new Date().toISOString() });
+}
+
+export function summaryOf(dir: string, record: RunRecord): RunSummary {
+    return {
+        runId: record.runId,
+        dir: resolve(dir),
+        state: record.state,
+        step: record.step,
+        maxIters: record.config.max_iters,
+        config: record.config,
+        lastLoss: record.lastLoss,
+        lastValLoss: record.lastValLoss,
+        createdAt: record.createdAt,
+        hasCheckpoint: hasCheckpoint(dir),
+    };
+}
+
+/** Appends records to `metrics.jsonl`; a line is written whole or not at all by one append. */
+export function appendMetrics(dir: string, records: MetricsRecord[]): void {
+    if (records.length === 0) return;
+    appendFileSync(join(dir, metricsFile), records.map((r) => JSON.stringify(r) + "\n").join(""));
+}
+
+/**
+ * Reads `metrics.jsonl`. A torn last line (the process died mid-append) is skipped; any other
+ * unreadable line is an error naming the line.
+ */
+export function readMetrics(dir: string): MetricsRecord[] {
+    const path = join(dir, metricsFile);
+    if (!existsSync(path)) {
+        if (!existsSync(join(dir, runFile))) {
+            throw new UserError(`${dir} is not an LM Lab run folder: ${runFile} is missing.`);
+        }
+        return [];
+    }
+    const lines = readFileSync(path, "utf8").split("\n");
+    const records: MetricsRecord[] = [];
+    for (let i = 0; i < lines.length; i++) {
+        const line = lines[i].trim();
+        if (!line) continue;
+        try {
+            records.push(JSON.parse(line) as MetricsRecord);
+        } catch (e) {
+            const isLast = lines.slice(i + 1).every((l) => !l.trim());
+            if (isLast) continue;
+            throw new UserError(`${path} line ${i + 1} is not valid JSON: ${(e as Error).message}`);
+        }
+    }
+    return records;
+}
+
+/**
+ * Drops step records past `step` (written after the checkpoint a run resumes from), so the log
+ * reads as one uninterrupted run. Events are kept: they record what happened.
+ */
+export function truncateMetrics(dir: string, step: number): void {
+    const path = join(dir, metricsFile);
+    if (!existsSync(path)) return;
+    const kept = readMetrics(dir).filter((r) => r.kind === "event" || r.step <= step);
+    writeFileAtomic(path, kept.map((r) => JSON.stringify(r) + "\n").join(""));
+}
+
+/** Every run folder directly under `root` (and `root` itself if it is one), newest first. */
+export function listRuns(root: string): RunSummary[] {
+    if (!existsSync(root)) return [];
+    if (!statSync(root).isDirectory()) throw new UserError(`${root} is not a folder.`);
+    const dirs = [root, ...readdirSync(root).map((name) => join(root, name))];
+    const runs: RunSummary[] = [];
+    for (const dir of dirs) {
+        if (!existsSync(join(dir, runFile))) continue;
+        try {
+            runs.push(summaryOf(dir, readRunRecord(dir)));
+        } catch (e) {
+            // One damaged folder must not hide the others; it is reported and skipped.
+            if (!(e instanceof UserError)) throw e;
+            runs.push(damagedSummary(dir, e.message));
+        }
+    }
+    return runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+function damagedSummary(dir: string, message: string): RunSummary {
+    return {
+        runId: basename(dir),
+        dir: resolve(dir),
+        state: "failed",
+        step: 0,
+        maxIters: 0,
+        config: { out: dir, data: [] } as unknown as TrainConfig,
+        createdAt: "",
+        hasCheckpoint: false,
+        lastLoss: undefined,
+        lastValLoss: undefined,
+        ...{ message },
+    };
+}
