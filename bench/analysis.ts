@@ -1,0 +1,123 @@
+// Analysis benchmarks on the default model (models/default), or, until it exists, a random
+// char-level GPT of the same shape (4 layers x 128 channels, 4 heads, context 1,024):
+//   analyze of 1,024 tokens with all attentions     target: median < 150 ms
+//   nextToken after a 512-token prefix (typing)      target: p95 < 50 ms
+// Usage: npx tsx bench/analysis.ts [--model PATH] [--runs N] [--threads N]
+
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { analyze } from "../src/engine/analysis/analyze";
+import { attention } from "../src/engine/analysis/attention";
+import { nextToken } from "../src/engine/analysis/nextToken";
+import { loadModel } from "../src/engine/io/loadModel";
+import { writeRandomModel } from "../src/engine/io/randomModel";
+import type { LanguageModel } from "../src/engine/types";
+import { repoRoot, shakespearePath } from "../test/support/paths";
+
+async function main(): Promise<void> {
+    const { values } = parseArgs({
+        options: { model: { type: "string" }, runs: { type: "string" }, threads: { type: "string" } },
+    });
+    const runs = Number(values.runs ?? 15);
+    const threads = Number(values.threads ?? 0);
+    const corpus = readFileSync(shakespearePath, "utf8");
+    let path = values.model ?? resolve(repoRoot, "models", "default");
+    let scratch: string | undefined;
+    if (!existsSync(join(path, "config.json")) && !path.endsWith(".onnx")) {
+        scratch = mkdtempSync(join(tmpdir(), "lm-lab-bench-"));
+        path = join(scratch, "random");
+        writeRandomModel(path, { n_layer: 4, n_head: 4, n_embd: 128, block_size: 1024, text: corpus });
+        say(`models/default not found: using a random char-level GPT (4 x 128, 4 heads, context 1,024)`);
+    }
+    const model = await loadModel(path, { threads });
+    try {
+        const i = model.info;
+        say(`model ${i.name} (${i.kind}): ${i.nLayer} layers x ${i.nHead} heads, C=${i.nEmbd}, V=${i.vocabSize}, context ${i.contextLength}`);
+        await benchAnalyze(model, corpus, runs);
+        await benchNextToken(model, corpus, runs);
+    } finally {
+        await model.dispose();
+        if (scratch) rmSync(scratch, { recursive: true, force: true });
+    }
+}
+
+async function benchAnalyze(model: LanguageModel, corpus: string, runs: number): Promise<void> {
+    const tokens = Math.min(1024, model.info.contextLength);
+    const text = textOfTokens(model, corpus, tokens);
+    const analyzeMs: number[] = [];
+    const attentionMs: number[] = [];
+    const bothMs: number[] = [];
+    for (let r = 0; r < runs + 2; r++) {
+        const t0 = performance.now();
+        await analyze(model, text, { topK: 5 });
+        const t1 = performance.now();
+        const result = await attention(model, text);
+        const t2 = performance.now();
+        if (r === 0) say(`  attention payload: ${result.heads.length} heads x ${tokens}^2, ${(JSON.stringify(result).length / 1e6).toFixed(1)} MB of JSON`);
+        if (r < 2) continue; // warm-up: session creation and first-run allocation
+        analyzeMs.push(t1 - t0);
+        attentionMs.push(t2 - t1);
+        bothMs.push(t2 - t0);
+    }
+    say(`analyze, ${tokens} tokens (top-5, no attention):   ${summary(analyzeMs)}`);
+    say(`attention, ${tokens} tokens (all layers and heads): ${summary(attentionMs)}`);
+    say(`analyze + all attentions, ${tokens} tokens:         ${summary(bothMs)}   target median < 150 ms`);
+    const thumbs: number[] = [];
+    for (let r = 0; r < runs; r++) {
+        const t0 = performance.now();
+        await attention(model, text, { layers: [0], heads: [0], thumbnailSize: 64 });
+        thumbs.push(performance.now() - t0);
+    }
+    say(`attention, one head in full + 64x64 thumbnails of all: ${summary(thumbs)}`);
+}
+
+async function benchNextToken(model: LanguageModel, corpus: string, runs: number): Promise<void> {
+    const start = textOfTokens(model, corpus, 512);
+    const steps = Math.max(40, runs * 4);
+    const typing: number[] = [];
+    // Typing: the prefix grows by one character per call, as while the hover follows the cursor.
+    for (let k = 0; k < steps + 2; k++) {
+        const prefix = corpus.slice(0, start.length + k);
+        const t0 = performance.now();
+        await nextToken(model, prefix, 10);
+        if (k >= 2) typing.push(performance.now() - t0);
+    }
+    const cold: number[] = [];
+    // Jumps: unrelated 512-token prefixes, so nothing can be reused.
+    for (let k = 0; k < runs + 1; k++) {
+        const offset = 5000 + 3001 * k;
+        const prefix = textOfTokens(model, corpus.slice(offset), 512);
+        const t0 = performance.now();
+        await nextToken(model, prefix, 10);
+        if (k >= 1) cold.push(performance.now() - t0);
+    }
+    say(`nextToken, 512-token prefix, typing:  ${summary(typing)}   target p95 < 50 ms`);
+    say(`nextToken, 512-token prefix, jumping: ${summary(cold)}`);
+}
+
+/** The shortest prefix of `corpus` that encodes to at least `tokens` tokens, cut to exactly that many. */
+function textOfTokens(model: LanguageModel, corpus: string, tokens: number): string {
+    let chars = tokens;
+    for (;;) {
+        const encoding = model.tokenizer.encode(corpus.slice(0, chars));
+        if (encoding.ids.length >= tokens) return corpus.slice(0, encoding.offsets[tokens - 1][1]);
+        chars *= 2;
+    }
+}
+
+function summary(ms: number[]): string {
+    const sorted = [...ms].sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+    return `median ${at(0.5).toFixed(1)} ms, p95 ${at(0.95).toFixed(1)} ms, min ${sorted[0].toFixed(1)} ms (n=${ms.length})`;
+}
+
+function say(line: string): void {
+    process.stdout.write(line + "\n");
+}
+
+void main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+});
