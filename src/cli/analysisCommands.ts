@@ -13,17 +13,28 @@ import { UserError } from "../engine/types";
 import type { AnalyzeResult, AttentionResult } from "../protocol";
 import { formatOptions, parseArgs, type OptionSpec } from "./args";
 
+/** Where a command writes; the process's streams unless a caller (a test) captures them. */
+export interface CommandOutput {
+    out(text: string): void;
+    err(text: string): void;
+}
+
+const processOutput: CommandOutput = {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+};
+
 /** Runs `lm-lab <name> ...argv`; returns the exit code (0 ok, 1 failure, 2 bad arguments or input). */
-export async function runAnalysisCommand(name: string, argv: string[]): Promise<number> {
+export async function runAnalysisCommand(name: string, argv: string[], io: CommandOutput = processOutput): Promise<number> {
     const command = commands[name];
     if (!command) {
-        process.stderr.write(`lm-lab: unknown analysis command "${name}" (${Object.keys(commands).join(", ")})\n`);
+        io.err(`lm-lab: unknown analysis command "${name}" (${Object.keys(commands).join(", ")})\n`);
         return 2;
     }
     try {
         const { options, positionals } = parseArgs(argv, [...command.specs, ...commonSpecs]);
         if (options.help) {
-            process.stdout.write(`Usage: lm-lab ${name} ${command.usage}\n\n${formatOptions([...command.specs, ...commonSpecs])}\n`);
+            io.out(`Usage: lm-lab ${name} ${command.usage}\n\n${formatOptions([...command.specs, ...commonSpecs])}\n`);
             return 0;
         }
         if (positionals.length > 0) throw new UserError(`unexpected argument "${positionals[0]}"`);
@@ -34,17 +45,17 @@ export async function runAnalysisCommand(name: string, argv: string[]): Promise<
             threads: (options.threads as number | undefined) ?? 0,
         });
         try {
-            await command.run(model, options);
+            await command.run(model, options, io);
         } finally {
             await model.dispose();
         }
         return 0;
     } catch (err) {
         if (err instanceof UserError) {
-            process.stderr.write(`lm-lab ${name}: ${err.message}\n`);
+            io.err(`lm-lab ${name}: ${err.message}\n`);
             return 2;
         }
-        process.stderr.write(`lm-lab ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        io.err(`lm-lab ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
         return 1;
     } finally {
         log.setStderr(true);
@@ -59,7 +70,7 @@ type Options = Record<string, unknown>;
 interface Command {
     usage: string;
     specs: OptionSpec[];
-    run(model: LanguageModel, options: Options): Promise<void>;
+    run(model: LanguageModel, options: Options, io: CommandOutput): Promise<void>;
 }
 
 const commonSpecs: OptionSpec[] = [
@@ -80,12 +91,12 @@ const commands: Record<string, Command> = {
     analyze: {
         usage: "--model PATH (--text T | --file F) [--top-k K] [--json]",
         specs: [...textSpecs, { name: "top-k", kind: "int", key: "topK", help: "top-k entries per token (default 5)" }],
-        async run(model, options) {
+        async run(model, options, io) {
             const result = await analyze(model, inputText(options), {
                 topK: options.topK as number | undefined,
                 maxTokens: options.maxTokens as number | undefined,
             });
-            process.stdout.write(options.json ? JSON.stringify(result) + "\n" : analyzeTable(result));
+            io.out(options.json ? JSON.stringify(result) + "\n" : analyzeTable(result));
         },
     },
     attention: {
@@ -97,7 +108,7 @@ const commands: Record<string, Command> = {
             { name: "scores", kind: "boolean", help: "also return pre-softmax scores" },
             { name: "thumbnail", kind: "int", help: "size of max-pooled thumbnails of every head" },
         ],
-        async run(model, options) {
+        async run(model, options, io) {
             const result = await attention(model, inputText(options), {
                 layers: indices(options.layers, "--layers"),
                 heads: indices(options.heads, "--heads"),
@@ -105,7 +116,7 @@ const commands: Record<string, Command> = {
                 thumbnailSize: options.thumbnail as number | undefined,
                 maxTokens: options.maxTokens as number | undefined,
             });
-            process.stdout.write(options.json ? JSON.stringify(result) + "\n" : attentionTable(result));
+            io.out(options.json ? JSON.stringify(result) + "\n" : attentionTable(result));
         },
     },
     generate: {
@@ -119,7 +130,7 @@ const commands: Record<string, Command> = {
             { name: "top-p", kind: "number", key: "topP", help: "sample from the smallest set with this mass" },
             { name: "seed", kind: "int", help: "random seed, for reproducible output" },
         ],
-        async run(model, options) {
+        async run(model, options, io) {
             const controller = new AbortController();
             const onInterrupt = () => controller.abort();
             process.once("SIGINT", onInterrupt);
@@ -134,10 +145,10 @@ const commands: Record<string, Command> = {
                         topP: options.topP as number | undefined,
                         seed: options.seed as number | undefined,
                     },
-                    options.json ? undefined : (text) => process.stdout.write(text),
+                    options.json ? undefined : (text) => io.out(text),
                     controller.signal,
                 );
-                process.stdout.write(options.json ? JSON.stringify(result) + "\n" : `\n[${result.stopped}]\n`);
+                io.out(options.json ? JSON.stringify(result) + "\n" : `\n[${result.stopped}]\n`);
             } finally {
                 process.removeListener("SIGINT", onInterrupt);
             }
@@ -149,12 +160,12 @@ const commands: Record<string, Command> = {
             { name: "format", kind: "choice", choices: ["hf", "onnx"], help: "hf: safetensors folder; onnx: .onnx file" },
             { name: "out", kind: "string", help: "output folder (hf) or .onnx file / folder (onnx)" },
         ],
-        async run(model, options) {
+        async run(model, options, io) {
             if (!options.format) throw new UserError("--format hf|onnx is required");
             if (typeof options.out !== "string") throw new UserError("--out PATH is required");
             const { exportModel } = await import("../engine/io/export");
             const result = await exportModel(model, options.format as "hf" | "onnx", options.out);
-            process.stdout.write(options.json ? JSON.stringify(result) + "\n" : `exported to ${result.path}\n`);
+            io.out(options.json ? JSON.stringify(result) + "\n" : `exported to ${result.path}\n`);
         },
     },
 };

@@ -1,0 +1,64 @@
+// The analysis CLI on the ONNX fixture: analyze --json keeps its contract (tokens with UTF-16
+// ranges, log-probs, ranks, entropies, top-k; log-likelihood, perplexity) and bad input exits non-zero.
+
+import assert from "node:assert/strict";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { fixturesDir } from "../../test/support/paths";
+import { runAnalysisCommand } from "./analysisCommands";
+
+const dir = mkdtempSync(join(tmpdir(), "lm-lab-cli-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+copyFileSync(join(fixturesDir, "gpt2-tiny.onnx"), join(dir, "model.onnx"));
+copyFileSync(join(fixturesDir, "gpt2-tokenizer", "tokenizer.json"), join(dir, "tokenizer.json"));
+const reference = JSON.parse(readFileSync(join(fixturesDir, "reference.json"), "utf8"));
+
+/** Runs a command with its output captured. */
+async function run(name: string, argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = "";
+    let err = "";
+    const code = await runAnalysisCommand(name, argv, { out: (t) => (out += t), err: (t) => (err += t) });
+    return { code, out, err };
+}
+
+test("analyze --json prints the reference numbers in the documented shape", async () => {
+    const ref = reference.texts[0];
+    const { code, out } = await run("analyze", ["--model", dir, "--text", ref.text, "--top-k", "3", "--json"]);
+    assert.equal(code, 0);
+    const result = JSON.parse(out);
+    assert.deepEqual(result.tokens.map((t: { id: number }) => t.id), ref.input_ids);
+    assert.deepEqual([result.tokens[0].start, result.tokens[0].end], [0, 3]);
+    assert.equal(result.tokens[0].logprob, null);
+    assert.ok(Math.abs(result.tokens[1].logprob - ref.next_token_logprob[0]) < 2e-5);
+    assert.ok(Math.abs(result.tokens[1].entropy - ref.entropy[0]) < 2e-5);
+    assert.equal(result.tokens[1].topk.length, 3);
+    assert.ok(Math.abs(result.logLikelihood - ref.total_log_likelihood) < 2e-4);
+    assert.ok(Math.abs(result.perplexity / ref.perplexity - 1) < 2e-5);
+});
+
+test("generate is reproducible with a seed; attention --json has every head", async () => {
+    const args = ["--model", dir, "--prompt", "Hello", "--max-tokens", "5", "--seed", "4", "--json"];
+    const a = JSON.parse((await run("generate", args)).out);
+    const b = JSON.parse((await run("generate", args)).out);
+    assert.equal(a.tokens.length, 5);
+    assert.deepEqual(a.tokens, b.tokens);
+    const attn = JSON.parse((await run("attention", ["--model", dir, "--text", "a b c", "--json"])).out);
+    assert.equal(attn.heads.length, 8);
+});
+
+test("bad arguments and bad input exit non-zero with a message", async () => {
+    for (const argv of [
+        ["--model", dir],
+        ["--model", dir, "--text", "   "],
+        ["--model", join(dir, "nothing")],
+        ["--model", dir, "--text", "x", "--top-k", "many"],
+        ["--text", "x"],
+    ]) {
+        const { code, err } = await run("analyze", argv);
+        assert.notEqual(code, 0, argv.join(" "));
+        assert.match(err, /lm-lab analyze: /);
+    }
+    assert.notEqual((await run("export", ["--model", dir, "--format", "zip", "--out", dir])).code, 0);
+});
