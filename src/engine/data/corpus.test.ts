@@ -19,7 +19,10 @@ import {
 } from "./corpus";
 import { Rng } from "./rng";
 
-function withFiles(files: Record<string, string | Uint8Array>, body: (paths: Record<string, string>) => void): void {
+function withFiles(
+    files: Record<string, string | Uint8Array>,
+    body: (paths: Record<string, string>) => void,
+): void {
     const dir = mkdtempSync(join(tmpdir(), "lmlab-corpus-"));
     try {
         const paths: Record<string, string> = {};
@@ -52,13 +55,20 @@ test("binary, non-UTF-8, missing and empty corpora are refused with specifics", 
         (p) => {
             const cases: [string[], RegExp][] = [
                 [[p["nul.bin"]], /nul.bin looks binary: NUL byte at offset 2/],
-                [[p["ctrl.txt"]], /ctrl.txt looks binary: 20.0 % of its bytes are control characters/],
+                [
+                    [p["ctrl.txt"]],
+                    /ctrl.txt looks binary: 20.0 % of its bytes are control characters/,
+                ],
                 [[p["latin1.txt"]], /latin1.txt is not valid UTF-8: bad byte sequence at offset 3/],
                 [[p["empty.txt"]], /the corpus is empty: .*empty.txt contains no text/],
                 [[p["nul.bin"] + ".missing"], /cannot be read \(ENOENT\)/],
             ];
             for (const [files, pattern] of cases) {
-                assert.throws(() => readCorpus(files), (e: Error) => e.name === "UserError" && pattern.test(e.message), String(pattern));
+                assert.throws(
+                    () => readCorpus(files),
+                    (e: Error) => e.name === "UserError" && pattern.test(e.message),
+                    String(pattern),
+                );
             }
             assert.throws(() => readCorpus([]), /the corpus is empty: the given text/);
         },
@@ -78,7 +88,11 @@ test("the UTF-8 check agrees with a strict decoder on random and tricky bytes", 
     const rng = new Rng(3);
     const samples = tricky.map((t) => Uint8Array.from(t));
     for (let i = 0; i < 3000; i++) {
-        samples.push(Uint8Array.from({ length: 1 + rng.nextInt(6) }, () => (rng.nextFloat() < 0.5 ? 0x80 + rng.nextInt(128) : rng.nextInt(256))));
+        samples.push(
+            Uint8Array.from({ length: 1 + rng.nextInt(6) }, () =>
+                rng.nextFloat() < 0.5 ? 0x80 + rng.nextInt(128) : rng.nextInt(256),
+            ),
+        );
     }
     for (const bytes of samples) {
         let valid = true;
@@ -95,7 +109,10 @@ test("the UTF-8 check agrees with a strict decoder on random and tricky bytes", 
 const shakespeare = readFileSync(shakespearePath, "utf8").slice(0, 120_000);
 
 test("chunked encoding gives the same ids as encoding the whole text", () => {
-    const bpe = trainBpeTokenizer(shakespeare, { vocabSize: 600, specialTokens: ["<|endoftext|>"] });
+    const bpe = trainBpeTokenizer(shakespeare, {
+        vocabSize: 600,
+        specialTokens: ["<|endoftext|>"],
+    });
     const char = trainCharTokenizer(shakespeare);
     for (const tokenizer of [bpe, char]) {
         const ids = encodeCorpus(shakespeare, tokenizer, 3000);
@@ -137,22 +154,47 @@ test("clm batches are windows with targets shifted by one, seeded and resumable"
     assert.deepEqual([resumed.next(), resumed.next()], expected);
 
     // Every start position is reachable, including the last one.
-    const tight = createSampler(Int32Array.of(1, 2, 3), { ...options, batchSize: 64, blockSize: 2 });
-    assert.deepEqual(new Set(Array.from(tight.next().x.filter((_, i) => i % 2 === 0))), new Set([1]));
+    const tight = createSampler(Int32Array.of(1, 2, 3), {
+        ...options,
+        batchSize: 64,
+        blockSize: 2,
+    });
+    assert.deepEqual(
+        new Set(Array.from(tight.next().x.filter((_, i) => i % 2 === 0))),
+        new Set([1]),
+    );
 });
 
 test("a corpus shorter than block size + 1 is refused with both numbers", () => {
     assert.throws(
-        () => createSampler(counting.subarray(0, 8), { batchSize: 1, blockSize: 8, seed: 0, objective: "clm", label: "validation split" }),
+        () =>
+            createSampler(counting.subarray(0, 8), {
+                batchSize: 1,
+                blockSize: 8,
+                seed: 0,
+                objective: "clm",
+                label: "validation split",
+            }),
         /the validation split is too short: 8 tokens, but a block size of 8 needs at least 9/,
     );
-    assert.throws(() => createSampler(counting, { batchSize: 1, blockSize: 8, seed: 0, objective: "mlm" }), /needs a tokenizer with a \[MASK\] token/);
+    assert.throws(
+        () => createSampler(counting, { batchSize: 1, blockSize: 8, seed: 0, objective: "mlm" }),
+        /needs a tokenizer with a \[MASK\] token/,
+    );
 });
 
 test("mlm batches mask 15 % of positions: 80 % [MASK], 10 % random, 10 % kept", () => {
     const maskId = 1000;
     const specialIds = new Set([0, 1000]);
-    const sampler = createSampler(counting, { batchSize: 64, blockSize: 64, seed: 11, objective: "mlm", maskId, vocabSize: 1001, specialIds });
+    const sampler = createSampler(counting, {
+        batchSize: 64,
+        blockSize: 64,
+        seed: 11,
+        objective: "mlm",
+        maskId,
+        vocabSize: 1001,
+        specialIds,
+    });
     let positions = 0;
     let scored = 0;
     let masked = 0;

@@ -53,7 +53,9 @@ export function readCorpus(files: readonly string[], inlineText?: string): strin
     }
     if (text.trim().length === 0) {
         const what = files.length > 0 ? files.join(", ") : "the given text";
-        throw new UserError(`the corpus is empty: ${what} contain${files.length === 1 ? "s" : ""} no text`);
+        throw new UserError(
+            `the corpus is empty: ${what} contain${files.length === 1 ? "s" : ""} no text`,
+        );
     }
     return text;
 }
@@ -62,22 +64,33 @@ export function readCorpus(files: readonly string[], inlineText?: string): strin
 export function readTextFile(file: string): string {
     let bytes: Buffer;
     try {
-        if (statSync(file).isDirectory()) throw new UserError(`corpus file ${file} is a folder, not a text file`);
+        if (statSync(file).isDirectory())
+            throw new UserError(`corpus file ${file} is a folder, not a text file`);
         bytes = readFileSync(file);
     } catch (error) {
         if (error instanceof UserError) throw error;
-        throw new UserError(`corpus file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+        throw new UserError(
+            `corpus file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        );
     }
     const nul = bytes.indexOf(0);
-    if (nul >= 0) throw new UserError(`corpus file ${file} looks binary: NUL byte at offset ${nul}`);
+    if (nul >= 0)
+        throw new UserError(`corpus file ${file} looks binary: NUL byte at offset ${nul}`);
     let control = 0;
-    for (const b of bytes) if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c) || b === 0x7f) control++;
+    for (const b of bytes)
+        if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c) || b === 0x7f)
+            control++;
     if (bytes.length > 0 && control / bytes.length > 0.1) {
         const percent = ((100 * control) / bytes.length).toFixed(1);
-        throw new UserError(`corpus file ${file} looks binary: ${percent} % of its bytes are control characters`);
+        throw new UserError(
+            `corpus file ${file} looks binary: ${percent} % of its bytes are control characters`,
+        );
     }
     const bad = invalidUtf8Offset(bytes);
-    if (bad >= 0) throw new UserError(`corpus file ${file} is not valid UTF-8: bad byte sequence at offset ${bad}`);
+    if (bad >= 0)
+        throw new UserError(
+            `corpus file ${file} is not valid UTF-8: bad byte sequence at offset ${bad}`,
+        );
     const text = bytes.toString("utf8");
     return text.startsWith("\uFEFF") ? text.slice(1) : text;
 }
@@ -135,7 +148,9 @@ export function createSampler(ids: TokenIds, options: SamplerOptions): Sampler {
     const { batchSize: B, blockSize: T, objective } = options;
     const label = options.label ?? "corpus";
     if (!Number.isInteger(B) || B < 1 || !Number.isInteger(T) || T < 1) {
-        throw new UserError(`batch size and block size must be positive integers, found ${B} and ${T}`);
+        throw new UserError(
+            `batch size and block size must be positive integers, found ${B} and ${T}`,
+        );
     }
     if (ids.length < T + 1) {
         throw new UserError(
@@ -149,7 +164,9 @@ export function createSampler(ids: TokenIds, options: SamplerOptions): Sampler {
     const excluded = new Set(options.specialIds ?? []);
     if (options.maskId !== undefined) excluded.add(options.maskId);
     if (objective === "mlm" && excluded.size >= options.vocabSize!) {
-        throw new UserError("masked-LM training needs at least one ordinary token in the vocabulary");
+        throw new UserError(
+            "masked-LM training needs at least one ordinary token in the vocabulary",
+        );
     }
     const next = () => {
         const x = new Int32Array(B * T);
@@ -161,7 +178,11 @@ export function createSampler(ids: TokenIds, options: SamplerOptions): Sampler {
                 y.set(ids.subarray(start + 1, start + T + 1), b * T);
             } else {
                 const start = rng.nextInt(ids.length - T + 1);
-                maskRow(ids.subarray(start, start + T), x.subarray(b * T, (b + 1) * T), y.subarray(b * T, (b + 1) * T));
+                maskRow(
+                    ids.subarray(start, start + T),
+                    x.subarray(b * T, (b + 1) * T),
+                    y.subarray(b * T, (b + 1) * T),
+                );
             }
         }
         return { x, y };
@@ -196,7 +217,10 @@ export function createSampler(ids: TokenIds, options: SamplerOptions): Sampler {
         getState: () => ({ rng: rng.getState() }),
         setState: (state: unknown) => {
             const saved = (state as { rng?: unknown } | null)?.rng;
-            if (saved === undefined) throw new UserError(`sampler state must be { rng: [...] }, found ${JSON.stringify(state)}`);
+            if (saved === undefined)
+                throw new UserError(
+                    `sampler state must be { rng: [...] }, found ${JSON.stringify(state)}`,
+                );
             rng.setState(saved);
         },
     };

@@ -20,8 +20,14 @@ test("the same seed gives the same sequence; different seeds differ", () => {
     const b = new Rng(1234);
     const c = new Rng(1235);
     const seqA = Array.from({ length: 20 }, () => a.nextUint32());
-    assert.deepEqual(Array.from({ length: 20 }, () => b.nextUint32()), seqA);
-    assert.notDeepEqual(Array.from({ length: 20 }, () => c.nextUint32()), seqA);
+    assert.deepEqual(
+        Array.from({ length: 20 }, () => b.nextUint32()),
+        seqA,
+    );
+    assert.notDeepEqual(
+        Array.from({ length: 20 }, () => c.nextUint32()),
+        seqA,
+    );
     assert.notDeepEqual(new Rng(2 ** 32 + 7).getState(), new Rng(7).getState());
 });
 
@@ -32,7 +38,10 @@ test("saving and restoring the state resumes the exact sequence", () => {
     const expected = Array.from({ length: 50 }, () => rng.nextInt(1000));
     const resumed = new Rng(0);
     resumed.setState(saved);
-    assert.deepEqual(Array.from({ length: 50 }, () => resumed.nextInt(1000)), expected);
+    assert.deepEqual(
+        Array.from({ length: 50 }, () => resumed.nextInt(1000)),
+        expected,
+    );
     assert.throws(() => resumed.setState([0, 0, 0, 0]), /not all zero/);
     assert.throws(() => resumed.setState([1, 2, 3]), /four unsigned 32-bit integers/);
 });

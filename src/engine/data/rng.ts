@@ -9,7 +9,8 @@ export class Rng {
 
     /** Seeds from any integer (negative and > 2^32 values included) through splitmix32. */
     constructor(seed: number = 0) {
-        if (!Number.isFinite(seed)) throw new RangeError(`RNG seed must be a finite number, found ${seed}`);
+        if (!Number.isFinite(seed))
+            throw new RangeError(`RNG seed must be a finite number, found ${seed}`);
         let x = (Math.trunc(seed) ^ Math.trunc(seed / 4294967296)) >>> 0;
         for (let i = 0; i < 4; i++) {
             x = (x + 0x9e3779b9) >>> 0;
@@ -43,7 +44,8 @@ export class Rng {
 
     /** A uniform integer in [0, n), without modulo bias; n between 1 and 2^32. */
     nextInt(n: number): number {
-        if (!Number.isInteger(n) || n < 1 || n > 4294967296) throw new RangeError(`nextInt bound must be in [1, 2^32], found ${n}`);
+        if (!Number.isInteger(n) || n < 1 || n > 4294967296)
+            throw new RangeError(`nextInt bound must be in [1, 2^32], found ${n}`);
         // Reject the top partial block of 32-bit values so every residue is equally likely.
         const limit = 4294967296 - (4294967296 % n);
         for (;;) {
@@ -70,7 +72,9 @@ export class Rng {
             !state.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) ||
             state.every((w) => w === 0)
         ) {
-            throw new RangeError(`RNG state must be four unsigned 32-bit integers, not all zero; found ${JSON.stringify(state)}`);
+            throw new RangeError(
+                `RNG state must be four unsigned 32-bit integers, not all zero; found ${JSON.stringify(state)}`,
+            );
         }
         this.s = Uint32Array.from(state);
     }

@@ -11,7 +11,13 @@ import { fixturesDir } from "../../../test/support/paths";
 import { writeJsonAtomic } from "./atomic";
 import { gptConfigToHf } from "./hfConfig";
 import { gpt2TensorShapes, loadGpt2Checkpoint } from "./hfCheckpoint";
-import { float16ToFloat32, float32ToFloat16, readSafetensors, writeSafetensors, type TensorToWrite } from "./safetensors";
+import {
+    float16ToFloat32,
+    float32ToFloat16,
+    readSafetensors,
+    writeSafetensors,
+    type TensorToWrite,
+} from "./safetensors";
 import type { GptConfig } from "../types";
 
 const modern = loadGpt2Checkpoint(join(fixturesDir, "gpt2-tiny"));
@@ -29,20 +35,25 @@ test("the modern folder loads 28 canonical tensors, its config and tokenizer", (
     assert.equal(modern.weights.size, 28);
     assert.equal(modern.dtype, "F32");
     assert.equal(modern.config.n_layer, 2);
-    assert.deepEqual([...modern.weights.keys()], [...gpt2TensorShapes(modern.config).keys()].sort());
+    assert.deepEqual(
+        [...modern.weights.keys()],
+        [...gpt2TensorShapes(modern.config).keys()].sort(),
+    );
     assert.equal(modern.weights.get("transformer.h.1.attn.c_attn.weight")!.length, 32 * 96);
     assert.equal(modern.tokenizer?.kind, "hf");
     assert.equal(modern.tokenizer?.vocabSize, 50257);
     // Bit-identical to the file's float32 values.
     const raw = readSafetensors(join(fixturesDir, "gpt2-tiny", "model.safetensors"));
-    for (const [name, data] of modern.weights) assert.deepEqual(data, raw.tensors.get(name)!.data, name);
+    for (const [name, data] of modern.weights)
+        assert.deepEqual(data, raw.tensors.get(name)!.data, name);
 });
 
 test("the legacy folder gives bit-identical weights without the attention buffers", () => {
     const legacy = loadGpt2Checkpoint(join(fixturesDir, "gpt2-tiny-legacy"));
     assert.equal(legacy.tokenizer, undefined);
     assert.deepEqual([...legacy.weights.keys()].sort(), [...modern.weights.keys()].sort());
-    for (const [name, data] of modern.weights) assert.deepEqual(legacy.weights.get(name), data, name);
+    for (const [name, data] of modern.weights)
+        assert.deepEqual(legacy.weights.get(name), data, name);
 });
 
 test("the fp16 folder gives the exact upcast of the rounded float32 weights", () => {
@@ -62,7 +73,11 @@ test("the fp16 folder gives the exact upcast of the rounded float32 weights", ()
 });
 
 /** Writes a small bias-free LM Lab model folder; `mutate` may alter its tensors first. */
-function writeTinyModel(dir: string, config: GptConfig, mutate?: (t: Map<string, TensorToWrite>) => void): void {
+function writeTinyModel(
+    dir: string,
+    config: GptConfig,
+    mutate?: (t: Map<string, TensorToWrite>) => void,
+): void {
     const tensors = new Map<string, TensorToWrite>();
     for (const [name, shape] of gpt2TensorShapes(config)) {
         const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => i * 0.5);
@@ -104,7 +119,11 @@ test("damaged and mismatched folders fail with errors naming the file and tensor
         const original = readFileSync(join(fixturesDir, "gpt2-tiny", "model.safetensors"));
         copyFileSync(join(fixturesDir, "gpt2-tiny", "config.json"), join(dir, "config.json"));
         const expectError = (pattern: RegExp) =>
-            assert.throws(() => loadGpt2Checkpoint(dir), (e: Error) => e.name === "UserError" && pattern.test(e.message), String(pattern));
+            assert.throws(
+                () => loadGpt2Checkpoint(dir),
+                (e: Error) => e.name === "UserError" && pattern.test(e.message),
+                String(pattern),
+            );
 
         writeFileSync(weights, original.subarray(0, original.length - 1000));
         expectError(/model.safetensors: tensor "transformer.wte.weight": data is truncated/);
@@ -115,24 +134,44 @@ test("damaged and mismatched folders fail with errors naming the file and tensor
         expectError(/header length 1099511627776 is larger than the file \(64 bytes/);
 
         copyFileSync(join(fixturesDir, "gpt2-tiny", "model.safetensors"), weights);
-        const config = JSON.parse(readFileSync(join(fixturesDir, "gpt2-tiny", "config.json"), "utf8"));
+        const config = JSON.parse(
+            readFileSync(join(fixturesDir, "gpt2-tiny", "config.json"), "utf8"),
+        );
         writeJsonAtomic(join(dir, "config.json"), { ...config, model_type: "bert" });
         expectError(/config.json: unsupported architecture model_type "bert"/);
 
         writeJsonAtomic(join(dir, "config.json"), { ...config, n_embd: 64 });
-        expectError(/tensor "transformer.h.0.attn.c_attn.bias" has shape \[96\], expected \[192\] from config.json/);
+        expectError(
+            /tensor "transformer.h.0.attn.c_attn.bias" has shape \[96\], expected \[192\] from config.json/,
+        );
 
         writeFileSync(join(dir, "config.json"), "{ oops");
         expectError(/config.json is not valid JSON/);
     });
     withTempDir((dir) => {
-        writeTinyModel(dir, { ...tiny, bias: false }, (t) => t.delete("transformer.h.0.mlp.c_fc.weight"));
-        assert.throws(() => loadGpt2Checkpoint(dir), /missing tensors transformer.h.0.mlp.c_fc.weight/);
+        writeTinyModel(dir, { ...tiny, bias: false }, (t) =>
+            t.delete("transformer.h.0.mlp.c_fc.weight"),
+        );
+        assert.throws(
+            () => loadGpt2Checkpoint(dir),
+            /missing tensors transformer.h.0.mlp.c_fc.weight/,
+        );
         writeTinyModel(dir, tiny);
-        writeJsonAtomic(join(dir, "config.json"), { ...gptConfigToHf(tiny), lm_lab: { ...gptConfigToHf(tiny).lm_lab as object, bias: true } });
-        assert.throws(() => loadGpt2Checkpoint(dir), /missing tensors transformer.h.0.attn.c_attn.bias.*lm_lab.bias false/);
-        writeTinyModel(dir, tiny, (t) => t.set("score.weight", { shape: [1], data: new Float32Array(1) }));
-        assert.throws(() => loadGpt2Checkpoint(dir), /not part of a GPT-2 language model: score.weight/);
+        writeJsonAtomic(join(dir, "config.json"), {
+            ...gptConfigToHf(tiny),
+            lm_lab: { ...(gptConfigToHf(tiny).lm_lab as object), bias: true },
+        });
+        assert.throws(
+            () => loadGpt2Checkpoint(dir),
+            /missing tensors transformer.h.0.attn.c_attn.bias.*lm_lab.bias false/,
+        );
+        writeTinyModel(dir, tiny, (t) =>
+            t.set("score.weight", { shape: [1], data: new Float32Array(1) }),
+        );
+        assert.throws(
+            () => loadGpt2Checkpoint(dir),
+            /not part of a GPT-2 language model: score.weight/,
+        );
     });
     assert.throws(() => loadGpt2Checkpoint(join(fixturesDir, "no-such")), /no config.json/);
 });

@@ -53,7 +53,8 @@ export function gpt2TensorShapes(config: GptConfig): Map<string, number[]> {
 /** Loads the checkpoint in `dir`; every problem is a `UserError` naming the file and tensor. */
 export function loadGpt2Checkpoint(dir: string): Gpt2Checkpoint {
     const configPath = join(dir, "config.json");
-    if (!existsSync(configPath)) throw new UserError(`${dir}: no config.json (expected a GPT-2 model folder)`);
+    if (!existsSync(configPath))
+        throw new UserError(`${dir}: no config.json (expected a GPT-2 model folder)`);
     const rawConfig = readJson(configPath) as Record<string, unknown>;
     const config = gptConfigFromHf(rawConfig, configPath);
 
@@ -85,16 +86,22 @@ export function loadGpt2Checkpoint(dir: string): Gpt2Checkpoint {
         const shape = expected.get(canonical);
         if (!shape) {
             if (!config.bias && isLinearBias(canonical)) {
-                throw new UserError(`${weightsPath}: tensor "${name}" is present but config.json says the model has no biases (lm_lab.bias false)`);
+                throw new UserError(
+                    `${weightsPath}: tensor "${name}" is present but config.json says the model has no biases (lm_lab.bias false)`,
+                );
             }
             unknown.push(name);
             continue;
         }
         if (tensor.dtype !== "F32" && tensor.dtype !== "F16" && tensor.dtype !== "BF16") {
-            throw new UserError(`${weightsPath}: tensor "${name}" has dtype ${tensor.dtype}; expected F32, F16 or BF16`);
+            throw new UserError(
+                `${weightsPath}: tensor "${name}" has dtype ${tensor.dtype}; expected F32, F16 or BF16`,
+            );
         }
         if (weights.has(canonical)) {
-            throw new UserError(`${weightsPath}: tensor "${canonical}" appears under both the prefixed and the bare name`);
+            throw new UserError(
+                `${weightsPath}: tensor "${canonical}" appears under both the prefixed and the bare name`,
+            );
         }
         if (shape.length !== tensor.shape.length || shape.some((d, i) => d !== tensor.shape[i])) {
             throw new UserError(
@@ -111,10 +118,13 @@ export function loadGpt2Checkpoint(dir: string): Gpt2Checkpoint {
     }
     const missing = [...expected.keys()].filter((name) => !weights.has(name));
     if (missing.length > 0) {
-        const biasHint = missing.some(isLinearBias) ? " (a model without Linear biases needs lm_lab.bias false in config.json)" : "";
+        const biasHint = missing.some(isLinearBias)
+            ? " (a model without Linear biases needs lm_lab.bias false in config.json)"
+            : "";
         throw new UserError(
             `${weightsPath}: missing tensors ${missing.slice(0, 5).join(", ")}` +
-                (missing.length > 5 ? ` and ${missing.length - 5} more` : "") + biasHint,
+                (missing.length > 5 ? ` and ${missing.length - 5} more` : "") +
+                biasHint,
         );
     }
     checkLmHead(lmHead, weights.get("transformer.wte.weight")!, rawConfig, weightsPath);
@@ -135,12 +145,21 @@ function isLinearBias(name: string): boolean {
 }
 
 /** LM Lab ties the output head to the token embedding; an untied, different head is refused. */
-function checkLmHead(head: Float32Array | undefined, wte: Float32Array, raw: Record<string, unknown>, path: string): void {
+function checkLmHead(
+    head: Float32Array | undefined,
+    wte: Float32Array,
+    raw: Record<string, unknown>,
+    path: string,
+): void {
     if (!head || raw.tie_word_embeddings !== false) return;
-    const same = head.length === wte.length && head.every((v, i) => v === wte[i] || (Number.isNaN(v) && Number.isNaN(wte[i])));
+    const same =
+        head.length === wte.length &&
+        head.every((v, i) => v === wte[i] || (Number.isNaN(v) && Number.isNaN(wte[i])));
     if (!same) {
         // Limitation: models with an untied output head are not supported.
-        throw new UserError(`${path}: lm_head.weight differs from transformer.wte.weight (tie_word_embeddings false); LM Lab needs a tied head`);
+        throw new UserError(
+            `${path}: lm_head.weight differs from transformer.wte.weight (tie_word_embeddings false); LM Lab needs a tied head`,
+        );
     }
 }
 

@@ -46,31 +46,61 @@ test("an LM Lab config round-trips through config.json with its extras", () => {
     assert.equal(json.n_positions, 64);
     assert.equal(json.activation_function, "gelu");
     assert.equal(json.bos_token_id, 3);
-    assert.deepEqual(json.lm_lab, { bias: false, dropout: 0.05, attention: "bidirectional", objective: "mlm" });
+    assert.deepEqual(json.lm_lab, {
+        bias: false,
+        dropout: 0.05,
+        attention: "bidirectional",
+        objective: "mlm",
+    });
     assert.deepEqual(gptConfigFromHf(JSON.parse(JSON.stringify(json))), config);
 });
 
 test("n_ctx stands in for n_positions, gelu_pytorch_tanh for gelu_new", () => {
     const { n_positions: _, ...rest } = fixture;
-    const config = gptConfigFromHf({ ...rest, n_ctx: 256, activation_function: "gelu_pytorch_tanh" });
+    const config = gptConfigFromHf({
+        ...rest,
+        n_ctx: 256,
+        activation_function: "gelu_pytorch_tanh",
+    });
     assert.equal(config.block_size, 256);
     assert.equal(config.activation, "gelu_new");
 });
 
 test("unsupported architectures and bad values are named", () => {
     const cases: [object, RegExp][] = [
-        [{ ...fixture, model_type: "llama" }, /unsupported architecture model_type "llama" \(expected "gpt2"\)/],
-        [{ ...fixture, architectures: ["GPT2ForSequenceClassification"] }, /unsupported architectures.*GPT2LMHeadModel/],
-        [{ ...fixture, activation_function: "relu" }, /activation_function "relu" is not supported/],
+        [
+            { ...fixture, model_type: "llama" },
+            /unsupported architecture model_type "llama" \(expected "gpt2"\)/,
+        ],
+        [
+            { ...fixture, architectures: ["GPT2ForSequenceClassification"] },
+            /unsupported architectures.*GPT2LMHeadModel/,
+        ],
+        [
+            { ...fixture, activation_function: "relu" },
+            /activation_function "relu" is not supported/,
+        ],
         [{ ...fixture, n_head: 5 }, /n_embd 32 is not divisible by n_head 5/],
         [{ ...fixture, n_layer: 0 }, /n_layer must be a positive integer, found 0/],
         [{ ...fixture, vocab_size: undefined }, /missing vocab_size/],
         [{ ...fixture, n_inner: 64 }, /n_inner 64 is not supported/],
-        [{ ...fixture, scale_attn_by_inverse_layer_idx: true }, /scale_attn_by_inverse_layer_idx = true/],
-        [{ ...fixture, lm_lab: { objective: "seq2seq" } }, /lm_lab.objective must be one of clm, mlm, found "seq2seq"/],
+        [
+            { ...fixture, scale_attn_by_inverse_layer_idx: true },
+            /scale_attn_by_inverse_layer_idx = true/,
+        ],
+        [
+            { ...fixture, lm_lab: { objective: "seq2seq" } },
+            /lm_lab.objective must be one of clm, mlm, found "seq2seq"/,
+        ],
         [[1], /expected a JSON object/],
     ];
     for (const [json, pattern] of cases) {
-        assert.throws(() => gptConfigFromHf(json, "x/config.json"), (e: Error) => e.name === "UserError" && pattern.test(e.message) && e.message.startsWith("x/config.json"));
+        assert.throws(
+            () => gptConfigFromHf(json, "x/config.json"),
+            (e: Error) =>
+                e.name === "UserError" &&
+                pattern.test(e.message) &&
+                e.message.startsWith("x/config.json"),
+        );
     }
 });

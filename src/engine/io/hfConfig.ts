@@ -38,7 +38,9 @@ export function gptConfigFromHf(json: unknown, source = "config.json"): GptConfi
             const value = raw[name];
             if (value === undefined || value === null) continue;
             if (!Number.isInteger(value) || (value as number) <= 0) {
-                throw new UserError(`${source}: ${name} must be a positive integer, found ${JSON.stringify(value)}`);
+                throw new UserError(
+                    `${source}: ${name} must be a positive integer, found ${JSON.stringify(value)}`,
+                );
             }
             return value as number;
         }
@@ -56,11 +58,15 @@ export function gptConfigFromHf(json: unknown, source = "config.json"): GptConfi
     }
     const epsilon = raw.layer_norm_epsilon ?? 1e-5;
     if (typeof epsilon !== "number" || !(epsilon > 0)) {
-        throw new UserError(`${source}: layer_norm_epsilon must be a positive number, found ${JSON.stringify(epsilon)}`);
+        throw new UserError(
+            `${source}: layer_norm_epsilon must be a positive number, found ${JSON.stringify(epsilon)}`,
+        );
     }
     const dropout = extras?.dropout ?? raw.resid_pdrop ?? 0;
     if (typeof dropout !== "number" || dropout < 0 || dropout >= 1) {
-        throw new UserError(`${source}: dropout must be in [0, 1), found ${JSON.stringify(dropout)}`);
+        throw new UserError(
+            `${source}: dropout must be in [0, 1), found ${JSON.stringify(dropout)}`,
+        );
     }
     return {
         n_layer: size("n_layer", "num_hidden_layers"),
@@ -72,13 +78,26 @@ export function gptConfigFromHf(json: unknown, source = "config.json"): GptConfi
         bias: checkedBoolean(extras?.bias ?? true, "lm_lab.bias", source),
         layer_norm_epsilon: epsilon,
         activation: activationFrom(raw.activation_function, source),
-        attention: checkedChoice(extras?.attention ?? "causal", ["causal", "bidirectional"], "lm_lab.attention", source),
-        objective: checkedChoice(extras?.objective ?? "clm", ["clm", "mlm"], "lm_lab.objective", source),
+        attention: checkedChoice(
+            extras?.attention ?? "causal",
+            ["causal", "bidirectional"],
+            "lm_lab.attention",
+            source,
+        ),
+        objective: checkedChoice(
+            extras?.objective ?? "clm",
+            ["clm", "mlm"],
+            "lm_lab.objective",
+            source,
+        ),
     };
 }
 
 /** Writes a Hugging Face GPT-2 `config.json` document for `config`, with the `lm_lab` extras. */
-export function gptConfigToHf(config: GptConfig, options: HfConfigOptions = {}): Record<string, unknown> {
+export function gptConfigToHf(
+    config: GptConfig,
+    options: HfConfigOptions = {},
+): Record<string, unknown> {
     const extras: LmLabConfigExtras = {
         bias: config.bias,
         dropout: config.dropout,
@@ -121,7 +140,11 @@ function checkArchitecture(raw: Record<string, unknown>, source: string, fromLmL
             `${source}: unsupported architecture model_type ${JSON.stringify(raw.model_type)} (expected "gpt2")`,
         );
     }
-    if (Array.isArray(raw.architectures) && !fromLmLab && !raw.architectures.includes("GPT2LMHeadModel")) {
+    if (
+        Array.isArray(raw.architectures) &&
+        !fromLmLab &&
+        !raw.architectures.includes("GPT2LMHeadModel")
+    ) {
         throw new UserError(
             `${source}: unsupported architectures ${JSON.stringify(raw.architectures)} (expected GPT2LMHeadModel)`,
         );
@@ -132,13 +155,15 @@ function checkArchitecture(raw: Record<string, unknown>, source: string, fromLmL
         ["add_cross_attention", true, "cross-attention"],
     ];
     for (const [key, value, what] of unsupported) {
-        if (raw[key] === value) throw new UserError(`${source}: ${key} = ${value} (${what}) is not supported`);
+        if (raw[key] === value)
+            throw new UserError(`${source}: ${key} = ${value} (${what}) is not supported`);
     }
 }
 
 function activationFrom(value: unknown, source: string): GptConfig["activation"] {
     // gelu_pytorch_tanh is the same tanh approximation as gelu_new.
-    if (value === undefined || value === "gelu_new" || value === "gelu_pytorch_tanh") return "gelu_new";
+    if (value === undefined || value === "gelu_new" || value === "gelu_pytorch_tanh")
+        return "gelu_new";
     if (value === "gelu") return "gelu";
     throw new UserError(
         `${source}: activation_function ${JSON.stringify(value)} is not supported (expected gelu_new or gelu)`,
@@ -146,13 +171,23 @@ function activationFrom(value: unknown, source: string): GptConfig["activation"]
 }
 
 function checkedBoolean(value: unknown, key: string, source: string): boolean {
-    if (typeof value !== "boolean") throw new UserError(`${source}: ${key} must be true or false, found ${JSON.stringify(value)}`);
+    if (typeof value !== "boolean")
+        throw new UserError(
+            `${source}: ${key} must be true or false, found ${JSON.stringify(value)}`,
+        );
     return value;
 }
 
-function checkedChoice<T extends string>(value: unknown, choices: readonly T[], key: string, source: string): T {
+function checkedChoice<T extends string>(
+    value: unknown,
+    choices: readonly T[],
+    key: string,
+    source: string,
+): T {
     if (!choices.includes(value as T)) {
-        throw new UserError(`${source}: ${key} must be one of ${choices.join(", ")}, found ${JSON.stringify(value)}`);
+        throw new UserError(
+            `${source}: ${key} must be one of ${choices.join(", ")}, found ${JSON.stringify(value)}`,
+        );
     }
     return value as T;
 }

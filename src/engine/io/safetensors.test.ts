@@ -28,7 +28,17 @@ function rawFile(header: object | string, data: Uint8Array, declaredLength?: num
 test("writes sorted, 8-byte aligned files that read back bit for bit", () => {
     const dir = mkdtempSync(join(tmpdir(), "lmlab-st-"));
     try {
-        const weird = new Float32Array([0, -0, 1.5, -2.25e-38, 3.4e38, Infinity, -Infinity, NaN, 1e-45]);
+        const weird = new Float32Array([
+            0,
+            -0,
+            1.5,
+            -2.25e-38,
+            3.4e38,
+            Infinity,
+            -Infinity,
+            NaN,
+            1e-45,
+        ]);
         const tensors = new Map([
             ["z.weight", { shape: [3, 3], data: weird }],
             ["a.scalar", { shape: [], data: new Float32Array([7]) }],
@@ -37,7 +47,9 @@ test("writes sorted, 8-byte aligned files that read back bit for bit", () => {
         const path = join(dir, "model.safetensors");
         writeSafetensors(path, tensors, { format: "pt" });
         const bytes = readFileSync(path);
-        const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+        const headerLength = Number(
+            new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true),
+        );
         assert.equal((8 + headerLength) % 8, 0);
         const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString());
         assert.deepEqual(Object.keys(header), ["__metadata__", "a.scalar", "m.empty", "z.weight"]);
@@ -49,7 +61,10 @@ test("writes sorted, 8-byte aligned files that read back bit for bit", () => {
         assert.deepEqual([...file.tensors.get("a.scalar")!.data], [7]);
         const back = file.tensors.get("z.weight")!;
         assert.equal(back.dtype, "F32");
-        assert.deepEqual(new Uint32Array(back.data.buffer, back.data.byteOffset, 9), new Uint32Array(weird.buffer));
+        assert.deepEqual(
+            new Uint32Array(back.data.buffer, back.data.byteOffset, 9),
+            new Uint32Array(weird.buffer),
+        );
     } finally {
         rmSync(dir, { recursive: true, force: true });
     }
@@ -71,7 +86,9 @@ test("half precision converts exactly both ways for all 65536 bit patterns", () 
 
 test("the F16 writer stores rounded values that read back as their exact upcast", () => {
     const values = new Float32Array([0.1, -3.14159, 1e-6, 70000, 0.5]);
-    const file = readSafetensors(encodeSafetensors({ t: { shape: [5], data: values } }, {}, { dtype: "F16" }));
+    const file = readSafetensors(
+        encodeSafetensors({ t: { shape: [5], data: values } }, {}, { dtype: "F16" }),
+    );
     const t = file.tensors.get("t")!;
     assert.equal(t.dtype, "F16");
     const expected = [...values].map((v) => float16ToFloat32(float32ToFloat16(v)));
@@ -127,7 +144,11 @@ test("the GPT-2 fixtures read: F32 bit-identical across key styles, F16 equal to
         const h = half.tensors.get(name)!;
         assert.equal(h.dtype, "F16");
         for (let i = 0; i < tensor.data.length; i += 97) {
-            assert.equal(h.data[i], float16ToFloat32(float32ToFloat16(tensor.data[i])), `${name}[${i}]`);
+            assert.equal(
+                h.data[i],
+                float16ToFloat32(float32ToFloat16(tensor.data[i])),
+                `${name}[${i}]`,
+            );
         }
     }
     // A re-encoded fixture is byte-identical to the file the reference script wrote.
@@ -141,13 +162,33 @@ test("damaged files give a clear error naming the problem", () => {
     const ok = { t: { dtype: "F32", shape: [1], data_offsets: [0, 4] } };
     const cases: [string, Uint8Array, RegExp][] = [
         ["too short", new Uint8Array(5), /file too short.*5 bytes/],
-        ["header past end", rawFile(ok, four, 10_000), /header length 10000 is larger than the file/],
+        [
+            "header past end",
+            rawFile(ok, four, 10_000),
+            /header length 10000 is larger than the file/,
+        ],
         ["bad JSON", rawFile("{not json", four), /not valid JSON/],
         ["not an object", rawFile("[1, 2]", four), /must be a JSON object/],
-        ["dtype", rawFile({ t: { dtype: "F8", shape: [1], data_offsets: [0, 4] } }, four), /"t" has unsupported dtype "F8"/],
-        ["shape", rawFile({ t: { dtype: "F32", shape: [-1], data_offsets: [0, 4] } }, four), /invalid shape/],
-        ["size", rawFile({ t: { dtype: "F32", shape: [2], data_offsets: [0, 4] } }, four), /needs 8 bytes but data_offsets \[0, 4\] span 4/],
-        ["truncated", rawFile({ t: { dtype: "F32", shape: [2], data_offsets: [0, 8] } }, four), /"t": data is truncated/],
+        [
+            "dtype",
+            rawFile({ t: { dtype: "F8", shape: [1], data_offsets: [0, 4] } }, four),
+            /"t" has unsupported dtype "F8"/,
+        ],
+        [
+            "shape",
+            rawFile({ t: { dtype: "F32", shape: [-1], data_offsets: [0, 4] } }, four),
+            /invalid shape/,
+        ],
+        [
+            "size",
+            rawFile({ t: { dtype: "F32", shape: [2], data_offsets: [0, 4] } }, four),
+            /needs 8 bytes but data_offsets \[0, 4\] span 4/,
+        ],
+        [
+            "truncated",
+            rawFile({ t: { dtype: "F32", shape: [2], data_offsets: [0, 8] } }, four),
+            /"t": data is truncated/,
+        ],
         [
             "overlap",
             rawFile(
@@ -159,12 +200,27 @@ test("damaged files give a clear error naming the problem", () => {
             ),
             /overlaps tensor "a"/,
         ],
-        ["gap", rawFile({ t: { dtype: "F32", shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8)), /gap in the data area: bytes \[0, 4\)/],
+        [
+            "gap",
+            rawFile({ t: { dtype: "F32", shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8)),
+            /gap in the data area: bytes \[0, 4\)/,
+        ],
         ["trailing", rawFile(ok, new Uint8Array(6)), /2 trailing bytes/],
-        ["metadata", rawFile({ __metadata__: { a: 1 }, ...ok }, four), /__metadata__.a must be a string/],
+        [
+            "metadata",
+            rawFile({ __metadata__: { a: 1 }, ...ok }, four),
+            /__metadata__.a must be a string/,
+        ],
     ];
     for (const [what, bytes, pattern] of cases) {
-        assert.throws(() => readSafetensors(bytes), (e: Error) => e.name === "UserError" && pattern.test(e.message), what);
+        assert.throws(
+            () => readSafetensors(bytes),
+            (e: Error) => e.name === "UserError" && pattern.test(e.message),
+            what,
+        );
     }
-    assert.throws(() => encodeSafetensors({ t: { shape: [2, 2], data: new Float32Array(3) } }), /shape \[2, 2\] holds 4 values but 3/);
+    assert.throws(
+        () => encodeSafetensors({ t: { shape: [2, 2], data: new Float32Array(3) } }),
+        /shape \[2, 2\] holds 4 values but 3/,
+    );
 });

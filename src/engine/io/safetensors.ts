@@ -8,16 +8,7 @@ import { UserError } from "../types";
 import { writeFileAtomic } from "./atomic";
 
 export type SafetensorsDtype =
-    | "F64"
-    | "F32"
-    | "F16"
-    | "BF16"
-    | "I64"
-    | "I32"
-    | "I16"
-    | "I8"
-    | "U8"
-    | "BOOL";
+    "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U8" | "BOOL";
 
 /** One tensor as read from a file. */
 export interface SafeTensor {
@@ -103,7 +94,11 @@ export function encodeSafetensors(
                     `but ${tensor.data.length} were given`,
             );
         }
-        header[name] = { dtype, shape: [...tensor.shape], data_offsets: [offset, offset + count * width] };
+        header[name] = {
+            dtype,
+            shape: [...tensor.shape],
+            data_offsets: [offset, offset + count * width],
+        };
         offset += count * width;
     }
     let json = JSON.stringify(header);
@@ -121,7 +116,8 @@ export function encodeSafetensors(
         if (dtype === "F32") {
             out.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), position);
         } else {
-            for (let i = 0; i < values.length; i++) view.setUint16(position + 2 * i, float32ToFloat16(values[i]), true);
+            for (let i = 0; i < values.length; i++)
+                view.setUint16(position + 2 * i, float32ToFloat16(values[i]), true);
         }
         position += values.length * width;
     }
@@ -213,7 +209,9 @@ function parseHeader(bytes: Uint8Array, label: string): Header {
     try {
         raw = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
     } catch (error) {
-        throw new UserError(`${label}: the safetensors header is not valid JSON (${(error as Error).message})`);
+        throw new UserError(
+            `${label}: the safetensors header is not valid JSON (${(error as Error).message})`,
+        );
     }
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
         throw new UserError(`${label}: the safetensors header must be a JSON object`);
@@ -227,7 +225,9 @@ function parseHeader(bytes: Uint8Array, label: string): Header {
         }
         for (const [key, value] of Object.entries(meta)) {
             if (typeof value !== "string") {
-                throw new UserError(`${label}: __metadata__.${key} must be a string, found ${JSON.stringify(value)}`);
+                throw new UserError(
+                    `${label}: __metadata__.${key} must be a string, found ${JSON.stringify(value)}`,
+                );
             }
             metadata[key] = value;
         }
@@ -240,7 +240,8 @@ function checkEntries(header: Header, dataLength: number, label: string): Entry[
     for (const [name, value] of Object.entries(header.raw)) {
         if (name === "__metadata__") continue;
         const where = `${label}: tensor "${name}"`;
-        if (typeof value !== "object" || value === null) throw new UserError(`${where} has no description object`);
+        if (typeof value !== "object" || value === null)
+            throw new UserError(`${where} has no description object`);
         const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
         if (typeof dtype !== "string" || !(dtype in dtypeBytes)) {
             throw new UserError(
@@ -272,7 +273,13 @@ function checkEntries(header: Header, dataLength: number, label: string): Entry[
                     `which has only ${dataLength})`,
             );
         }
-        entries.push({ name, dtype: dtype as SafetensorsDtype, shape, begin: offsets[0], end: offsets[1] });
+        entries.push({
+            name,
+            dtype: dtype as SafetensorsDtype,
+            shape,
+            begin: offsets[0],
+            end: offsets[1],
+        });
     }
     // The ranges must tile the data area exactly: sorted by start, each begins where the last ended.
     const ordered = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
@@ -309,7 +316,11 @@ function decodeTensor(entry: Entry, bytes: Uint8Array): SafeTensor {
     let ints: Int32Array | BigInt64Array | undefined;
     switch (entry.dtype) {
         case "F32":
-            return { dtype: entry.dtype, shape: entry.shape, data: new Float32Array(aligned.buffer, 0, count) };
+            return {
+                dtype: entry.dtype,
+                shape: entry.shape,
+                data: new Float32Array(aligned.buffer, 0, count),
+            };
         case "F64":
             for (let i = 0; i < count; i++) data[i] = view.getFloat64(8 * i, true);
             break;
@@ -335,7 +346,9 @@ function decodeTensor(entry: Entry, bytes: Uint8Array): SafeTensor {
             ints = values;
         }
     }
-    return ints ? { dtype: entry.dtype, shape: entry.shape, data, ints } : { dtype: entry.dtype, shape: entry.shape, data };
+    return ints
+        ? { dtype: entry.dtype, shape: entry.shape, data, ints }
+        : { dtype: entry.dtype, shape: entry.shape, data };
 }
 
 function readInt(view: DataView, dtype: SafetensorsDtype, i: number): number {

@@ -51,7 +51,10 @@ test("round trips and offsets on every script, including text never seen in trai
         const encoding = trained.encode(text);
         assertOffsets(text, encoding);
         assert.equal(trained.decode(encoding.ids), text, name);
-        assert.ok(encoding.ids.every((id) => !trained.specialIds.has(id)), name);
+        assert.ok(
+            encoding.ids.every((id) => !trained.specialIds.has(id)),
+            name,
+        );
     }
     // Unseen CJK falls back to byte tokens: 3 bytes per character.
     assert.deepEqual(trained.encode("中").ids, [0xe4, 0xb8, 0xad]);
@@ -81,7 +84,8 @@ test("save and load through tokenizer.json keep every id; Hugging Face agrees", 
         const loaded = loadTokenizer(path);
         assert.ok(loaded instanceof BpeTokenizer);
         const lib = new HfLibTokenizer(JSON.parse(readFileSync(path, "utf8")), {});
-        const sample = corpus.slice(100_000, 110_000) + Object.values(roundTripTexts).join(" <|endoftext|>");
+        const sample =
+            corpus.slice(100_000, 110_000) + Object.values(roundTripTexts).join(" <|endoftext|>");
         const ids = trained.encode(sample).ids;
         assert.deepEqual(loaded.encode(sample).ids, ids);
         assert.deepEqual(lib.encode(sample, { add_special_tokens: false }).ids, ids);
@@ -103,7 +107,10 @@ test("training is deterministic and fast on 1 MB", () => {
 });
 
 test("bad sizes and bad files are refused with the numbers involved", () => {
-    assert.throws(() => trainBpeTokenizer("abc", { vocabSize: 257, specialTokens: specials }), /too small.*at least 258/);
+    assert.throws(
+        () => trainBpeTokenizer("abc", { vocabSize: 257, specialTokens: specials }),
+        /too small.*at least 258/,
+    );
     const json = trained.toJSON() as { model: { merges: string[] } };
     const broken = { ...json, model: { ...json.model, merges: ["Ġ zzzq"] } };
     assert.throws(() => tokenizerFromJSON(broken), /merge 0 .* missing from the vocabulary/);

@@ -5,7 +5,13 @@
 
 import type { Encoding, Tokenizer } from "../types";
 import { UserError } from "../types";
-import { addedTokenJson, EncodeOptions, findSpecialIds, makeEncoding, readSpecialTokens } from "./common";
+import {
+    addedTokenJson,
+    EncodeOptions,
+    findSpecialIds,
+    makeEncoding,
+    readSpecialTokens,
+} from "./common";
 import {
     byteLevelToBytes,
     byteToUnicode,
@@ -53,14 +59,20 @@ export class BpeTokenizer implements Tokenizer {
         this.specialByText = new Map(specials);
         this.specialIds = new Set(specials.values());
         this.vocabSize = this.tokens.length;
-        Object.assign(this, findSpecialIds((t) => this.specialByText.get(t)));
+        Object.assign(
+            this,
+            findSpecialIds((t) => this.specialByText.get(t)),
+        );
     }
 
     /** Loads a byte-level BPE tokenizer.json whose ids 0-255 are the bytes in byte order. */
     static fromJSON(json: Record<string, unknown>): BpeTokenizer {
-        const model = json.model as { vocab?: Record<string, number>; merges?: unknown[] } | undefined;
+        const model = json.model as
+            { vocab?: Record<string, number>; merges?: unknown[] } | undefined;
         if (!isLmLabBpe(json) || !model?.vocab || !model.merges) {
-            throw new UserError("tokenizer.json is not an LM Lab byte-level BPE (ids 0-255 must be the bytes in order)");
+            throw new UserError(
+                "tokenizer.json is not an LM Lab byte-level BPE (ids 0-255 must be the bytes in order)",
+            );
         }
         const specials = readSpecialTokens(json);
         const specialIdSet = new Set(specials.values());
@@ -69,16 +81,22 @@ export class BpeTokenizer implements Tokenizer {
         for (const [token, id] of Object.entries(model.vocab)) {
             if (specialIdSet.has(id)) continue;
             const bytes = byteLevelToBytes(token);
-            if (!bytes) throw new UserError(`tokenizer.json: vocabulary entry ${JSON.stringify(token)} is not byte-level`);
+            if (!bytes)
+                throw new UserError(
+                    `tokenizer.json: vocabulary entry ${JSON.stringify(token)} is not byte-level`,
+                );
             tokenBytes[id] = bytes;
         }
         const merges = model.merges.map((entry, rank) => {
-            const [left, right] = typeof entry === "string" ? splitMerge(entry) : (entry as string[]);
+            const [left, right] =
+                typeof entry === "string" ? splitMerge(entry) : (entry as string[]);
             const l = model.vocab![left];
             const r = model.vocab![right];
             const id = model.vocab![left + right];
             if (l === undefined || r === undefined || id === undefined) {
-                throw new UserError(`tokenizer.json: merge ${rank} (${JSON.stringify(entry)}) uses tokens missing from the vocabulary`);
+                throw new UserError(
+                    `tokenizer.json: merge ${rank} (${JSON.stringify(entry)}) uses tokens missing from the vocabulary`,
+                );
             }
             return { left: l, right: r, id };
         });
@@ -129,7 +147,12 @@ export class BpeTokenizer implements Tokenizer {
         this.tokens.forEach((token, id) => {
             if (!(token in vocab)) vocab[token] = id;
         });
-        const byteLevel = { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true };
+        const byteLevel = {
+            type: "ByteLevel",
+            add_prefix_space: false,
+            trim_offsets: true,
+            use_regex: true,
+        };
         return {
             version: "1.0",
             truncation: null,
@@ -190,7 +213,9 @@ export class BpeTokenizer implements Tokenizer {
 
     private checkId(id: number): number {
         if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
-            throw new UserError(`token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`);
+            throw new UserError(
+                `token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`,
+            );
         }
         return id;
     }
@@ -202,7 +227,11 @@ export class BpeTokenizer implements Tokenizer {
  */
 export function isLmLabBpe(json: Record<string, unknown>): boolean {
     const model = json.model as { type?: string; vocab?: Record<string, number> } | undefined;
-    const pre = json.pre_tokenizer as { type?: string; add_prefix_space?: boolean; use_regex?: boolean } | null;
+    const pre = json.pre_tokenizer as {
+        type?: string;
+        add_prefix_space?: boolean;
+        use_regex?: boolean;
+    } | null;
     if (model?.type !== "BPE" || !model.vocab || json.normalizer) return false;
     if (pre?.type !== "ByteLevel" || pre.add_prefix_space || pre.use_regex === false) return false;
     return byteToUnicode.every((ch, b) => model.vocab![ch] === b);
@@ -215,6 +244,7 @@ export function pairKey(left: number, right: number): number {
 
 function splitMerge(entry: string): [string, string] {
     const space = entry.indexOf(" ");
-    if (space <= 0) throw new UserError(`tokenizer.json: merge ${JSON.stringify(entry)} is not "left right"`);
+    if (space <= 0)
+        throw new UserError(`tokenizer.json: merge ${JSON.stringify(entry)} is not "left right"`);
     return [entry.slice(0, space), entry.slice(space + 1)];
 }

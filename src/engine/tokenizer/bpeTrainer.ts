@@ -82,7 +82,8 @@ function countWords(text: string, specials: string[]): { words: number[][]; coun
     const frequency = new Map<string, number>();
     for (const segment of splitSpecial(text, specials)) {
         if (segment.special) continue;
-        for (const word of gpt2PreTokenize(segment.text)) frequency.set(word, (frequency.get(word) ?? 0) + 1);
+        for (const word of gpt2PreTokenize(segment.text))
+            frequency.set(word, (frequency.get(word) ?? 0) + 1);
     }
     const words: number[][] = [];
     const counts: number[] = [];
@@ -111,7 +112,12 @@ function addPairs(
     }
 }
 
-function removePairs(word: number[], count: number, pairCounts: Map<number, number>, touched: Set<number>): void {
+function removePairs(
+    word: number[],
+    count: number,
+    pairCounts: Map<number, number>,
+    touched: Set<number>,
+): void {
     for (let i = 0; i + 1 < word.length; i++) {
         const key = pairKey(word[i], word[i + 1]);
         pairCounts.set(key, pairCounts.get(key)! - count);
@@ -120,7 +126,8 @@ function removePairs(word: number[], count: number, pairCounts: Map<number, numb
 }
 
 function containsPair(word: number[], left: number, right: number): boolean {
-    for (let i = 0; i + 1 < word.length; i++) if (word[i] === left && word[i + 1] === right) return true;
+    for (let i = 0; i + 1 < word.length; i++)
+        if (word[i] === left && word[i + 1] === right) return true;
     return false;
 }
 
@@ -188,7 +195,10 @@ class PairHeap {
     }
 
     private before(a: number, b: number): boolean {
-        return this.counts[a] > this.counts[b] || (this.counts[a] === this.counts[b] && this.keys[a] < this.keys[b]);
+        return (
+            this.counts[a] > this.counts[b] ||
+            (this.counts[a] === this.counts[b] && this.keys[a] < this.keys[b])
+        );
     }
 
     private swap(a: number, b: number): void {

@@ -6,7 +6,13 @@
 
 import type { Encoding, Tokenizer } from "../types";
 import { UserError } from "../types";
-import { addedTokenJson, EncodeOptions, findSpecialIds, makeEncoding, readSpecialTokens } from "./common";
+import {
+    addedTokenJson,
+    EncodeOptions,
+    findSpecialIds,
+    makeEncoding,
+    readSpecialTokens,
+} from "./common";
 import { splitSpecial, utf8Encoder } from "./text";
 
 /** The token that stands for characters outside the vocabulary. */
@@ -45,24 +51,32 @@ export class CharTokenizer implements Tokenizer {
         private readonly tokens: readonly string[],
         specialCount: number,
     ) {
-        if (tokens[0] !== unknownToken) throw new UserError(`a char vocabulary must start with ${unknownToken}`);
+        if (tokens[0] !== unknownToken)
+            throw new UserError(`a char vocabulary must start with ${unknownToken}`);
         tokens.forEach((token, id) => {
             if (id >= specialCount && [...token].length !== 1) {
-                throw new UserError(`char vocabulary entry ${id} (${JSON.stringify(token)}) is not a single character`);
+                throw new UserError(
+                    `char vocabulary entry ${id} (${JSON.stringify(token)}) is not a single character`,
+                );
             }
-            if (this.idOf.has(token)) throw new UserError(`char vocabulary lists ${JSON.stringify(token)} twice`);
+            if (this.idOf.has(token))
+                throw new UserError(`char vocabulary lists ${JSON.stringify(token)} twice`);
             this.idOf.set(token, id);
         });
         this.specials = tokens.slice(0, specialCount);
         this.specialIds = new Set(this.specials.map((_, id) => id));
         this.vocabSize = tokens.length;
-        Object.assign(this, findSpecialIds((t) => (this.specials.includes(t) ? this.idOf.get(t) : undefined)));
+        Object.assign(
+            this,
+            findSpecialIds((t) => (this.specials.includes(t) ? this.idOf.get(t) : undefined)),
+        );
     }
 
     /** Loads the tokenizer.json written by `toJSON`. */
     static fromJSON(json: Record<string, unknown>): CharTokenizer {
         const model = json.model as { vocab?: Record<string, number> } | undefined;
-        if (!isCharJson(json) || !model?.vocab) throw new UserError("tokenizer.json is not a character-level tokenizer");
+        if (!isCharJson(json) || !model?.vocab)
+            throw new UserError("tokenizer.json is not a character-level tokenizer");
         const tokens: string[] = [];
         for (const [token, id] of Object.entries(model.vocab)) tokens[id] = token;
         const specials = readSpecialTokens(json);
@@ -76,7 +90,10 @@ export class CharTokenizer implements Tokenizer {
     encode(text: string, options: EncodeOptions = {}): Encoding {
         const ids: number[] = [];
         const lengths: number[] = [];
-        for (const segment of splitSpecial(text, options.matchSpecialTokens === false ? [] : this.specials)) {
+        for (const segment of splitSpecial(
+            text,
+            options.matchSpecialTokens === false ? [] : this.specials,
+        )) {
             if (segment.special) {
                 ids.push(this.idOf.get(segment.text)!);
                 lengths.push(utf8Encoder.encode(segment.text).length);
@@ -106,7 +123,9 @@ export class CharTokenizer implements Tokenizer {
 
     tokenString(id: number): string {
         if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
-            throw new UserError(`token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`);
+            throw new UserError(
+                `token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`,
+            );
         }
         return this.tokens[id];
     }
@@ -140,7 +159,8 @@ export class CharTokenizer implements Tokenizer {
 
 /** True for a tokenizer.json in the char layout: BPE without merges, pre-tokenizer or byte level. */
 export function isCharJson(json: Record<string, unknown>): boolean {
-    const model = json.model as { type?: string; merges?: unknown[]; unk_token?: unknown } | undefined;
+    const model = json.model as
+        { type?: string; merges?: unknown[]; unk_token?: unknown } | undefined;
     return (
         model?.type === "BPE" &&
         Array.isArray(model.merges) &&

@@ -35,12 +35,24 @@ export function findSpecialIds(lookup: (text: string) => number | undefined): Sp
         }
         return undefined;
     };
-    return { bosId: first(specialRoles.bos), eosId: first(specialRoles.eos), maskId: first(specialRoles.mask) };
+    return {
+        bosId: first(specialRoles.bos),
+        eosId: first(specialRoles.eos),
+        maskId: first(specialRoles.mask),
+    };
 }
 
 /** A Hugging Face `added_tokens` entry for a special token that is matched verbatim. */
 export function addedTokenJson(id: number, content: string): object {
-    return { id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
+    return {
+        id,
+        content,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: true,
+    };
 }
 
 /** Builds an Encoding from ids and the UTF-8 byte length each token covers in `text`. */
@@ -55,7 +67,11 @@ export function readSpecialTokens(json: Record<string, unknown>): Map<string, nu
     const added = json.added_tokens;
     if (!Array.isArray(added)) return out;
     for (const entry of added as { id?: unknown; content?: unknown; special?: unknown }[]) {
-        if (entry.special === true && typeof entry.content === "string" && typeof entry.id === "number") {
+        if (
+            entry.special === true &&
+            typeof entry.content === "string" &&
+            typeof entry.id === "number"
+        ) {
             out.set(entry.content, entry.id);
         }
     }

@@ -20,7 +20,9 @@ interface Case {
     decoded: string;
 }
 
-const cases: Case[] = JSON.parse(readFileSync(join(fixturesDir, "tokenizer-cases.json"), "utf8")).cases;
+const cases: Case[] = JSON.parse(
+    readFileSync(join(fixturesDir, "tokenizer-cases.json"), "utf8"),
+).cases;
 const gpt2 = loadTokenizer(join(fixturesDir, "gpt2-tokenizer")) as HfTokenizer;
 
 test("the GPT-2 tokenizer loads as hf with its special token and roles", () => {
@@ -52,7 +54,10 @@ test("all 27 reference cases: ids, tokens, byte offsets and decoding exactly", (
 
 test("special-token matching is on by default and can be turned off", () => {
     assert.deepEqual(gpt2.encode("<|endoftext|>").ids, [50256]);
-    assert.deepEqual(gpt2.encode("<|endoftext|>", { matchSpecialTokens: false }).ids, [27, 91, 437, 1659, 5239, 91, 29]);
+    assert.deepEqual(
+        gpt2.encode("<|endoftext|>", { matchSpecialTokens: false }).ids,
+        [27, 91, 437, 1659, 5239, 91, 29],
+    );
 });
 
 test("UTF-16 offsets of split emoji overlap on the shared character", () => {
@@ -88,10 +93,24 @@ test("toJSON loads back to the same tokenizer kind and ids", () => {
 test("a non-byte-level tokenizer still gets tiling offsets", () => {
     const wordLevel = {
         version: "1.0",
-        added_tokens: [{ id: 0, content: "[UNK]", special: true, normalized: false, lstrip: false, rstrip: false, single_word: false }],
+        added_tokens: [
+            {
+                id: 0,
+                content: "[UNK]",
+                special: true,
+                normalized: false,
+                lstrip: false,
+                rstrip: false,
+                single_word: false,
+            },
+        ],
         normalizer: { type: "Lowercase" },
         pre_tokenizer: { type: "Whitespace" },
-        model: { type: "WordLevel", vocab: { "[UNK]": 0, hello: 1, world: 2, "!": 3 }, unk_token: "[UNK]" },
+        model: {
+            type: "WordLevel",
+            vocab: { "[UNK]": 0, hello: 1, world: 2, "!": 3 },
+            unk_token: "[UNK]",
+        },
         decoder: null,
     };
     const tokenizer = tokenizerFromJSON(wordLevel);

@@ -6,7 +6,13 @@ import { Tokenizer as HfLibTokenizer } from "@huggingface/tokenizers";
 import type { Encoding, Tokenizer } from "../types";
 import { UserError } from "../types";
 import { EncodeOptions, findSpecialIds, makeEncoding } from "./common";
-import { byteLevelToBytes, tileOffsets, utf8Decoder, utf8Encoder, utf8ToUtf16Offsets } from "./text";
+import {
+    byteLevelToBytes,
+    tileOffsets,
+    utf8Decoder,
+    utf8Encoder,
+    utf8ToUtf16Offsets,
+} from "./text";
 
 /** Token roles named in a `tokenizer_config.json` beside the tokenizer.json. */
 export interface HfTokenizerConfig {
@@ -35,7 +41,9 @@ export class HfTokenizer implements Tokenizer {
         config: HfTokenizerConfig = {},
     ) {
         if (typeof json.model !== "object" || json.model === null) {
-            throw new UserError("tokenizer.json has no \"model\" section; is it a Hugging Face tokenizer file?");
+            throw new UserError(
+                'tokenizer.json has no "model" section; is it a Hugging Face tokenizer file?',
+            );
         }
         try {
             // The library insists on every section being present, even when null.
@@ -44,7 +52,11 @@ export class HfTokenizer implements Tokenizer {
             throw new UserError(`tokenizer.json could not be loaded: ${(error as Error).message}`);
         }
         const added = new Map<number, { content: string; special: boolean }>();
-        for (const entry of (json.added_tokens ?? []) as { id: number; content: string; special?: boolean }[]) {
+        for (const entry of (json.added_tokens ?? []) as {
+            id: number;
+            content: string;
+            special?: boolean;
+        }[]) {
             added.set(entry.id, { content: entry.content, special: entry.special === true });
         }
         const vocab = this.lib.get_vocab(true);
@@ -54,7 +66,8 @@ export class HfTokenizer implements Tokenizer {
             const literal = added.get(id);
             const asBytes = literal ? undefined : byteLevelToBytes(token);
             if (!literal && !asBytes) byteLevel = false;
-            this.bytes[id] = asBytes ?? utf8Encoder.encode(literal ? literal.content : plainTokenText(token));
+            this.bytes[id] =
+                asBytes ?? utf8Encoder.encode(literal ? literal.content : plainTokenText(token));
         }
         this.byteLevel = byteLevel;
         this.vocabSize = this.strings.length;
@@ -64,7 +77,8 @@ export class HfTokenizer implements Tokenizer {
             return id !== undefined && this.specialIds.has(id) ? id : undefined;
         });
         const named = (value: unknown) => {
-            const text = typeof value === "string" ? value : (value as { content?: string } | null)?.content;
+            const text =
+                typeof value === "string" ? value : (value as { content?: string } | null)?.content;
             return text === undefined ? undefined : vocab.get(text);
         };
         this.bosId = named(config.bos_token) ?? roles.bosId;
@@ -78,12 +92,21 @@ export class HfTokenizer implements Tokenizer {
         const ids = lib.encode(text, { add_special_tokens: false }).ids;
         const textBytes = utf8Encoder.encode(text);
         const lengths = ids.map((id) => this.bytes[id].length);
-        if (this.byteLevel && tokensSpell(textBytes, ids.map((id) => this.bytes[id]))) {
+        if (
+            this.byteLevel &&
+            tokensSpell(
+                textBytes,
+                ids.map((id) => this.bytes[id]),
+            )
+        ) {
             return makeEncoding(text, ids, lengths);
         }
         // Limitation: with normalizers or non-byte-level models the token text may differ from the
         // input (case, accents, "##"), so offsets come from a forward search and are approximate.
-        const byteOffsets = alignOffsets(textBytes, ids.map((id) => this.bytes[id]));
+        const byteOffsets = alignOffsets(
+            textBytes,
+            ids.map((id) => this.bytes[id]),
+        );
         return { ids, byteOffsets, offsets: utf8ToUtf16Offsets(text, byteOffsets) };
     }
 
@@ -93,7 +116,10 @@ export class HfTokenizer implements Tokenizer {
         if (this.byteLevel) {
             return utf8Decoder.decode(concatBytes(ids.map((id) => this.bytes[id])));
         }
-        return this.lib.decode([...ids], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+        return this.lib.decode([...ids], {
+            skip_special_tokens: false,
+            clean_up_tokenization_spaces: false,
+        });
     }
 
     tokenBytes(id: number): Uint8Array {
@@ -112,14 +138,28 @@ export class HfTokenizer implements Tokenizer {
     private plainTokenizer(): HfLibTokenizer {
         if (!this.plainLib) {
             const added = (this.json.added_tokens ?? []) as { special?: boolean }[];
-            this.plainLib = new HfLibTokenizer({ ...optionalSections, ...this.json, added_tokens: added.filter((a) => !a.special) }, {});
+            this.plainLib = new HfLibTokenizer(
+                {
+                    ...optionalSections,
+                    ...this.json,
+                    added_tokens: added.filter((a) => !a.special),
+                },
+                {},
+            );
         }
         return this.plainLib;
     }
 
     private checkId(id: number): number {
-        if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize || this.strings[id] === undefined) {
-            throw new UserError(`token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`);
+        if (
+            !Number.isInteger(id) ||
+            id < 0 ||
+            id >= this.vocabSize ||
+            this.strings[id] === undefined
+        ) {
+            throw new UserError(
+                `token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`,
+            );
         }
         return id;
     }
@@ -136,7 +176,8 @@ const optionalSections = {
 };
 
 function hasByteLevel(json: Record<string, unknown>): boolean {
-    const mentions = (part: unknown): boolean => JSON.stringify(part ?? null).includes('"ByteLevel"');
+    const mentions = (part: unknown): boolean =>
+        JSON.stringify(part ?? null).includes('"ByteLevel"');
     return mentions(json.pre_tokenizer) || mentions(json.decoder);
 }
 

@@ -45,6 +45,10 @@ export function assertOffsets(text: string, encoding: Encoding): void {
         if (start === end) return;
         const first = chars.find((c) => c[0] <= start && start < c[1])!;
         const last = chars.find((c) => c[0] < end && end <= c[1])!;
-        assert.deepEqual(encoding.offsets[i], [first[2], last[3]], `token ${i} bytes [${start}, ${end})`);
+        assert.deepEqual(
+            encoding.offsets[i],
+            [first[2], last[3]],
+            `token ${i} bytes [${start}, ${end})`,
+        );
     });
 }

@@ -2,7 +2,13 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { byteLevelToBytes, byteToUnicode, gpt2PreTokenize, splitSpecial, utf8ToUtf16Offsets } from "./text";
+import {
+    byteLevelToBytes,
+    byteToUnicode,
+    gpt2PreTokenize,
+    splitSpecial,
+    utf8ToUtf16Offsets,
+} from "./text";
 
 test("byte offsets inside a multi-byte character widen to the whole character", () => {
     // "a👋b": a = byte 0, 👋 = bytes 1-4 (UTF-16 units 1-2), b = byte 5 (unit 3).
@@ -44,7 +50,15 @@ test("special tokens split out longest first; other text is left whole", () => {
 });
 
 test("GPT-2 pre-tokens follow the regex and concatenate back to the text", () => {
-    assert.deepEqual(gpt2PreTokenize("It's  2024!\n\n hi"), ["It", "'s", " ", " 2024", "!", "\n\n", " hi"]);
+    assert.deepEqual(gpt2PreTokenize("It's  2024!\n\n hi"), [
+        "It",
+        "'s",
+        " ",
+        " 2024",
+        "!",
+        "\n\n",
+        " hi",
+    ]);
     const text = "   three leading spaces  ";
     assert.equal(gpt2PreTokenize(text).join(""), text);
 });

@@ -14,7 +14,9 @@ export function utf8ToUtf16Offsets(
     const table = byteTable(text);
     return byteOffsets.map(([start, end]) => {
         if (start < 0 || end > table.totalBytes || start > end) {
-            throw new RangeError(`byte offsets [${start}, ${end}) outside a text of ${table.totalBytes} bytes`);
+            throw new RangeError(
+                `byte offsets [${start}, ${end}) outside a text of ${table.totalBytes} bytes`,
+            );
         }
         const from = start === table.totalBytes ? text.length : table.charStart[start];
         const to = end === 0 ? 0 : end === start ? from : table.charEnd[end - 1];
@@ -54,9 +56,13 @@ export interface Segment {
  */
 export function splitSpecial(text: string, specials: readonly string[]): Segment[] {
     const usable = specials.filter((s) => s.length > 0);
-    if (usable.length === 0 || text.length === 0) return text.length === 0 ? [] : [{ text, special: false }];
+    if (usable.length === 0 || text.length === 0)
+        return text.length === 0 ? [] : [{ text, special: false }];
     const pattern = new RegExp(
-        [...usable].sort((a, b) => b.length - a.length).map(escapeRegExp).join("|"),
+        [...usable]
+            .sort((a, b) => b.length - a.length)
+            .map(escapeRegExp)
+            .join("|"),
         "gu",
     );
     const out: Segment[] = [];
@@ -74,7 +80,9 @@ export function splitSpecial(text: string, specials: readonly string[]): Segment
 export const byteToUnicode: readonly string[] = buildByteToUnicode();
 
 /** The inverse of `byteToUnicode`. */
-export const unicodeToByte: ReadonlyMap<string, number> = new Map(byteToUnicode.map((c, b) => [c, b]));
+export const unicodeToByte: ReadonlyMap<string, number> = new Map(
+    byteToUnicode.map((c, b) => [c, b]),
+);
 
 /** The byte-level vocabulary string for raw bytes. */
 export function bytesToByteLevel(bytes: Uint8Array): string {
@@ -128,7 +136,11 @@ function byteTable(text: string): ByteTable {
         }
         unit += units;
     }
-    return { totalBytes: charStart.length, charStart: Int32Array.from(charStart), charEnd: Int32Array.from(charEnd) };
+    return {
+        totalBytes: charStart.length,
+        charStart: Int32Array.from(charStart),
+        charEnd: Int32Array.from(charEnd),
+    };
 }
 
 function buildByteToUnicode(): string[] {
@@ -136,7 +148,8 @@ function buildByteToUnicode(): string[] {
     const map: string[] = new Array(256);
     let next = 256;
     for (let b = 0; b < 256; b++) {
-        const printable = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+        const printable =
+            (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
         map[b] = String.fromCodePoint(printable ? b : next++);
     }
     return map;
