@@ -61,20 +61,20 @@ export class AnalysisService {
         return this.require();
     }
 
-    analyze(params: AnalyzeParams): Promise<AnalyzeResult> {
+    async analyze(params: AnalyzeParams): Promise<AnalyzeResult> {
         return analyze(this.require(), params.text, { topK: params.topK, maxTokens: params.maxTokens });
     }
 
-    nextToken(params: NextTokenParams): Promise<NextTokenResult> {
+    async nextToken(params: NextTokenParams): Promise<NextTokenResult> {
         return nextToken(this.require(), params.prefix, params.k ?? 10);
     }
 
-    attention(params: AttentionParams): Promise<AttentionResult> {
+    async attention(params: AttentionParams): Promise<AttentionResult> {
         const { text, ...options } = params;
         return attention(this.require(), text, options);
     }
 
-    generate(
+    async generate(
         params: GenerateParams,
         onToken: (text: string, id: number) => void,
         signal?: AbortSignal,
