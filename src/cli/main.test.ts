@@ -1,0 +1,90 @@
+// The `lm-lab` command as scripts use it: bin/lm-lab.js in a child process. Bad arguments
+// exit non-zero with a message; train, eval and bench end with the JSON line their contracts
+// promise.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot } from "../../test/support/paths";
+import { smallCorpus, tempDir } from "../engine/train/testSupport";
+
+const dir = tempDir("cli");
+const corpus = smallCorpus(dir, 10_000);
+
+function lmLab(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+    const r = spawnSync(process.execPath, [join(repoRoot, "bin", "lm-lab.js"), ...args], {
+        cwd: dir,
+        encoding: "utf8",
+        timeout: 120_000,
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function lastJson(stdout: string): Record<string, unknown> {
+    const lines = stdout.trim().split("\n");
+    for (const line of lines) JSON.parse(line); // every stdout line is JSON in --json mode
+    return JSON.parse(lines.at(-1)!);
+}
+
+test("bad arguments exit with code 2 and say what is wrong", () => {
+    const cases: [string[], RegExp][] = [
+        [["train", "--data", corpus, "--out", "x", "--learning-rate", "1"], /Unknown option --learning-rate/],
+        [["train", "--data", corpus, "--out"], /--out needs a value/],
+        [["train", "--data", corpus, "--out", "x", "--lr", "fast"], /--lr needs a number; found "fast"/],
+        [["train", "--data", corpus, "--out", "x", "--lr", "-0.1"], /lr must be a finite number > 0, found -0.1/],
+        [["train", "--data", corpus, "--out", "x", "--lr", "nan"], /lr must be a finite number > 0, found NaN/],
+        [["train", "--data", corpus, "--out", "x", "--n-embd", "30", "--n-head", "4"], /divisible by n_head/],
+        [["train", "--data", corpus], /--out DIR is required/],
+        [["train", "--preset", "huge", "--data", corpus, "--out", "x"], /Unknown preset "huge"/],
+        [["resume"], /exactly one run folder/],
+        [["frobnicate"], /Unknown command "frobnicate"/],
+    ];
+    for (const [args, pattern] of cases) {
+        const r = lmLab(...args);
+        assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+        assert.match(r.stderr, pattern);
+    }
+    assert.ok(!existsSync(join(dir, "x")), "no run folder is left behind by a refused command");
+});
+
+test("--help prints the usage and each command's options", () => {
+    const r = lmLab("--help");
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /Usage: lm-lab <command>/);
+    const t = lmLab("train", "--help");
+    assert.equal(t.code, 0);
+    for (const flag of ["--preset", "--data", "--out", "--iters", "--lr", "--n-layer", "--threads", "--json"]) {
+        assert.ok(t.stdout.includes(flag), `train --help lists ${flag}`);
+    }
+});
+
+test("train, eval and bench end with their JSON result lines", () => {
+    const out = join(dir, "run");
+    const train = lmLab("train", "--preset", "tiny", "--data", corpus, "--out", out, "--iters", "12", "--eval-iters", "2", "--threads", "1", "--json");
+    assert.equal(train.code, 0, train.stderr);
+    const result = lastJson(train.stdout);
+    assert.equal(result.type, "result");
+    assert.equal(result.state, "finished");
+    assert.equal(result.step, 12);
+    assert.ok(typeof result.val_loss === "number" && result.val_loss > 0 && result.val_loss < 6);
+    assert.ok(typeof result.ms_per_iter_median === "number" && result.ms_per_iter_median > 0);
+    assert.ok(existsSync(join(out, "model.safetensors")));
+
+    const evaluation = lmLab("eval", out, "--eval-iters", "3", "--threads", "1", "--json");
+    assert.equal(evaluation.code, 0, evaluation.stderr);
+    const e = lastJson(evaluation.stdout);
+    assert.equal(e.step, 12);
+    assert.ok(Math.abs((e.val_perplexity as number) - Math.exp(e.val_loss as number)) < 1e-9);
+
+    const resumed = lmLab("resume", out, "--iters", "14", "--threads", "1", "--json");
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(lastJson(resumed.stdout).step, 14);
+
+    const bench = lmLab("bench", "--preset", "tiny", "--data", corpus, "--iters", "3", "--warmup", "1", "--threads", "1", "--json");
+    assert.equal(bench.code, 0, bench.stderr);
+    const b = lastJson(bench.stdout);
+    assert.equal(b.iters, 3);
+    assert.ok(typeof b.ms_per_iter_median === "number" && b.ms_per_iter_median > 0);
+});

@@ -1,0 +1,69 @@
+// The `lm-lab` command line: training commands run here (trainCommands.ts), analysis commands
+// are handed to analysisCommands.ts. Exit codes: 0 success, 1 failure, 2 bad arguments.
+
+import { log } from "../engine/log";
+import { UserError } from "../engine/types";
+import { benchCommand, evalCommand, resumeCommand, trainCommand, trainCommandHelp } from "./trainCommands";
+
+const analysisNames = ["analyze", "attention", "generate", "export"];
+
+const usage = `Usage: lm-lab <command> [options]
+
+Training
+  train     train a model on text files        lm-lab train --preset nanogpt-cpu --data FILE --out DIR
+  resume    continue a run from its checkpoint lm-lab resume DIR [--iters N]
+  eval      validation loss of a run           lm-lab eval DIR [--eval-iters 200]
+  bench     time training steps               lm-lab bench --preset nanogpt-cpu --data FILE --iters 50
+
+Models
+  analyze   per-token probabilities            lm-lab analyze --model PATH --text T
+  attention attention maps                     lm-lab attention --model PATH --text T
+  generate  sample text                        lm-lab generate --model PATH --text PROMPT
+  export    export a model (hf | onnx)         lm-lab export --model PATH --format onnx --out FILE
+
+Run "lm-lab <command> --help" for a command's options. --json prints JSON lines.`;
+
+/** Runs one command line (without node and the script) and returns the exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+    const [command, ...rest] = argv;
+    // Stdout belongs to the command's output; with --json the log stays quiet except errors.
+    if (rest.includes("--json")) log.setLevel("error");
+    try {
+        switch (command) {
+            case undefined:
+            case "help":
+            case "--help":
+            case "-h":
+                if (rest[0] && trainCommandHelp[rest[0]]) process.stdout.write(trainCommandHelp[rest[0]] + "\n");
+                else process.stdout.write(usage + "\n");
+                return command === undefined ? 2 : 0;
+            case "train":
+                return await trainCommand(rest);
+            case "resume":
+                return await resumeCommand(rest);
+            case "eval":
+                return await evalCommand(rest);
+            case "bench":
+                return await benchCommand(rest);
+            default:
+                if (analysisNames.includes(command)) {
+                    const { runAnalysisCommand } = await import("./analysisCommands");
+                    return await runAnalysisCommand(command, rest);
+                }
+                throw new UserError(`Unknown command "${command}". Commands: train, resume, eval, bench, ${analysisNames.join(", ")}.`);
+        }
+    } catch (e) {
+        if (e instanceof UserError) {
+            process.stderr.write(`lm-lab ${command ?? ""}: ${e.message}\n`);
+            return 2;
+        }
+        process.stderr.write(`lm-lab ${command ?? ""} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        return 1;
+    }
+}
+
+if (require.main === module) {
+    void runCli(process.argv.slice(2)).then((code) => {
+        process.exitCode = code;
+    });
+}

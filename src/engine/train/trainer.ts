@@ -1,0 +1,388 @@
+// The training loop: one run of a TrainConfig from a fresh start or from its last checkpoint.
+// Each iteration samples a batch, runs the one-graph TrainStep at the scheduled learning rate,
+// and reports progress; every `eval_interval` steps it estimates the validation loss, every
+// `checkpoint_interval` steps it writes a checkpoint. A non-finite loss rolls the model back to
+// the last checkpoint with half the learning rate. Pause, continue and stop act between steps;
+// stop writes a checkpoint first, so cancelling never loses the run.
+
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { resolve } from "node:path";
+import type { EvalPoint, RunState, RunStateEvent, RunSummary, TrainConfig, TrainProgress } from "../../protocol";
+import { log } from "../log";
+import { UserError, type GptConfig } from "../types";
+import { readCheckpoint, writeCheckpoint, updateCheckpointState, type TrainerState } from "./checkpoint";
+import { modelConfigFor, resolveTrainConfig, validateTrainConfig, type TrainSettings } from "./config";
+import { prepareData, tokenizerFromCheckpoint, type BatchSampler, type TrainingData } from "./dataset";
+import { createTrainStep, estimateLosses, finalEvalIters } from "./evaluate";
+import { appendMetrics, readRunRecord, summaryOf, truncateMetrics, writeRunRecord, type RunRecord } from "./runFolder";
+import { lrAt } from "./schedule";
+import type { TrainStep } from "./step";
+
+export interface TrainerListener {
+    progress?(p: TrainProgress): void;
+    evaluation?(e: EvalPoint): void;
+    state?(e: RunStateEvent): void;
+}
+
+export interface TrainerOptions {
+    listener?: TrainerListener;
+    /** ORT intra-op threads; overrides the run's own setting. */
+    threads?: number;
+    executionProviders?: string[];
+    /**
+     * Test hook: the steps (1-based, as reported) whose loss is replaced by NaN, once each, to
+     * exercise the rollback path.
+     */
+    injectNonFiniteAt?: number[];
+}
+
+/** What a finished, stopped or failed run ends with. */
+export interface TrainResult {
+    runId: string;
+    dir: string;
+    state: RunState;
+    step: number;
+    lastLoss?: number;
+    valLoss?: number;
+    valPerplexity?: number;
+    valBitsPerChar?: number;
+    /** Median milliseconds per training iteration in this session (evaluation excluded). */
+    msPerIterMedian?: number;
+    lrScale: number;
+    rollbacks: number;
+    message?: string;
+}
+
+/** A run that gives up after this many rollbacks in a row without progress. */
+const maxRollbacksInARow = 8;
+
+export class Trainer {
+    /** Starts a new run; everything is checked before the run folder is created. */
+    static async create(settings: TrainSettings, options: TrainerOptions = {}): Promise<Trainer> {
+        const config = resolveTrainConfig(settings);
+        const dir = resolve(config.out);
+        if (existsSync(dir) && readdirSync(dir).length > 0) {
+            throw new UserError(
+                `The run folder ${dir} already exists and is not empty. Choose a new folder, or resume that run.`,
+            );
+        }
+        const data = await prepareData(config);
+        const modelConfig = modelConfigFor(config, data.tokenizer.vocabSize);
+        const step = await createTrainStep(modelConfig, config, options);
+        const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${process.pid}`;
+        const record: RunRecord = {
+            runId,
+            config: { ...config, out: dir },
+            createdAt: new Date().toISOString(),
+            updatedAt: "",
+            state: "starting",
+            step: 0,
+        };
+        mkdirSync(dir, { recursive: true });
+        const trainer = new Trainer(dir, record, modelConfig, data, step, options, freshState(data.train));
+        writeRunRecord(dir, record);
+        // A checkpoint at step 0 gives rollback and resume a starting point from the outset.
+        trainer.checkpoint();
+        appendMetrics(dir, [{ kind: "event", step: 0, message: `created (${describe(config, modelConfig)})` }]);
+        log.info(`run ${runId} in ${dir}: ${JSON.stringify(record.config)}`);
+        return trainer;
+    }
+
+    /**
+     * Continues a run from its last checkpoint. `maxIters` extends (or shortens) the run;
+     * `tokenizer` names a tokenizer.json the caller expects, checked against the checkpoint's.
+     */
+    static async resume(
+        dirArg: string,
+        more: { maxIters?: number; tokenizer?: string } = {},
+        options: TrainerOptions = {},
+    ): Promise<Trainer> {
+        const dir = resolve(dirArg);
+        const record = readRunRecord(dir);
+        const ckpt = readCheckpoint(dir);
+        const config: TrainConfig = { ...record.config, out: dir };
+        if (more.maxIters !== undefined) config.max_iters = more.maxIters;
+        validateTrainConfig(config);
+        if (config.max_iters < ckpt.state.step) {
+            throw new UserError(
+                `max_iters (${config.max_iters}) is below the checkpoint's step (${ckpt.state.step}).`,
+            );
+        }
+        const tokenizer = tokenizerFromCheckpoint(dir, ckpt, more.tokenizer);
+        const data = await prepareData(config, tokenizer);
+        const step = await createTrainStep(ckpt.modelConfig, config, options);
+        step.setState({ params: ckpt.params, m: ckpt.m, v: ckpt.v });
+        data.train.setState(ckpt.state.sampler);
+
+        // Nothing on disk changes until every check above has passed.
+        truncateMetrics(dir, ckpt.state.step);
+        record.config = config;
+        record.step = ckpt.state.step;
+        const trainer = new Trainer(dir, record, ckpt.modelConfig, data, step, options, ckpt.state);
+        appendMetrics(dir, [{ kind: "event", step: ckpt.state.step, message: "resumed from checkpoint" }]);
+        writeRunRecord(dir, record);
+        log.info(`run ${record.runId} resumed at step ${ckpt.state.step} of ${config.max_iters}`);
+        return trainer;
+    }
+
+    private paused = false;
+    private resumeGate: (() => void) | undefined;
+    private stopRequested = false;
+    private running: Promise<TrainResult> | undefined;
+    private readonly injections: Set<number>;
+    private readonly stepTimes: number[] = [];
+    private rollbacksInARow = 0;
+    private ended = false;
+    private lastLoss: number | undefined;
+    private lastEval: EvalPoint | undefined;
+
+    private constructor(
+        readonly dir: string,
+        private readonly record: RunRecord,
+        readonly modelConfig: GptConfig,
+        private readonly data: TrainingData,
+        private readonly step: TrainStep,
+        private readonly options: TrainerOptions,
+        private state: TrainerState,
+    ) {
+        this.injections = new Set(options.injectNonFiniteAt ?? []);
+        this.lastLoss = record.lastLoss;
+    }
+
+    get runId(): string {
+        return this.record.runId;
+    }
+
+    get config(): TrainConfig {
+        return this.record.config;
+    }
+
+    get currentStep(): number {
+        return this.state.step;
+    }
+
+    /** True from `run()` until the loop has ended and written its last checkpoint. */
+    get isActive(): boolean {
+        return this.running !== undefined && !this.ended;
+    }
+
+    get lrScale(): number {
+        return this.state.lrScale;
+    }
+
+    summary(): RunSummary {
+        return summaryOf(this.dir, this.record);
+    }
+
+    /** Runs to `max_iters` or until stopped; the same promise for repeated calls. */
+    run(): Promise<TrainResult> {
+        this.running ??= this.loop().finally(() => this.step.dispose());
+        return this.running;
+    }
+
+    pause(): void {
+        if (this.paused || !this.running) return;
+        this.paused = true;
+    }
+
+    continue(): void {
+        if (!this.paused) return;
+        this.paused = false;
+        this.resumeGate?.();
+    }
+
+    /** Stops after the current step and writes a checkpoint; resolves when that is on disk. */
+    async stop(): Promise<TrainResult | undefined> {
+        this.stopRequested = true;
+        this.continue();
+        return this.running;
+    }
+
+    private async loop(): Promise<TrainResult> {
+        const c = this.record.config;
+        const tokensPerStep = c.batch_size * c.block_size;
+        this.setState("running");
+        try {
+            while (this.state.step < c.max_iters && !this.stopRequested) {
+                if (this.paused) {
+                    await this.waitWhilePaused();
+                    continue;
+                }
+                const it = this.state.step;
+                const lr = lrAt(it, c) * this.state.lrScale;
+                const started = performance.now();
+                const batch = this.data.train.next();
+                let { loss, gradNorm } = await this.step.step(batch.x, batch.y, lr, it + 1);
+                const ms = performance.now() - started;
+                if (this.injections.delete(it + 1)) loss = Number.NaN;
+                if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+                    await this.rollback(it + 1, loss);
+                    continue;
+                }
+                this.rollbacksInARow = 0;
+                this.state.step = it + 1;
+                this.state.elapsedSec += ms / 1000;
+                this.stepTimes.push(ms);
+                this.lastLoss = loss;
+                this.reportProgress(loss, lr, gradNorm, tokensPerStep);
+
+                const last = this.state.step === c.max_iters;
+                if (this.state.step % c.eval_interval === 0 || last) {
+                    await this.evaluate(last ? finalEvalIters(c.eval_iters) : c.eval_iters);
+                }
+                if (this.state.step % c.checkpoint_interval === 0 && !last) this.checkpoint();
+            }
+            this.checkpoint();
+            return this.finish(this.state.step >= c.max_iters ? "finished" : "stopped");
+        } catch (e) {
+            const message = e instanceof Error ? e.message : String(e);
+            log.error(`run ${this.runId} failed at step ${this.state.step}:`, e);
+            return this.finish("failed", message);
+        }
+    }
+
+    private async waitWhilePaused(): Promise<void> {
+        // The checkpoint makes a paused run safe to abandon (e.g. the editor closes).
+        this.checkpoint();
+        this.setState("paused");
+        await new Promise<void>((resolveGate) => {
+            this.resumeGate = resolveGate;
+            if (!this.paused) resolveGate();
+        });
+        this.resumeGate = undefined;
+        if (!this.stopRequested) this.setState("running");
+    }
+
+    private reportProgress(loss: number, lr: number, gradNorm: number, tokensPerStep: number): void {
+        const c = this.record.config;
+        const recent = this.stepTimes.slice(-20);
+        const msPerIter = recent.reduce((a, b) => a + b, 0) / recent.length;
+        const progress: TrainProgress = {
+            runId: this.runId,
+            step: this.state.step,
+            maxIters: c.max_iters,
+            loss,
+            lr,
+            gradNorm,
+            tokensPerSec: (tokensPerStep * 1000) / msPerIter,
+            msPerIter,
+            etaSec: ((c.max_iters - this.state.step) * msPerIter) / 1000,
+            elapsedSec: this.state.elapsedSec,
+        };
+        const { runId: _runId, ...record } = progress;
+        appendMetrics(this.dir, [{ kind: "train", ...record }]);
+        this.options.listener?.progress?.(progress);
+    }
+
+    private async evaluate(iters: number): Promise<void> {
+        const c = this.record.config;
+        const losses = await estimateLosses(this.step, this.data, c.seed, iters);
+        const point: EvalPoint = {
+            runId: this.runId,
+            step: this.state.step,
+            trainLoss: losses.train,
+            valLoss: losses.val,
+            valPerplexity: Math.exp(losses.val),
+            valBitsPerChar: losses.val / Math.LN2 / this.data.charsPerToken,
+        };
+        this.lastEval = point;
+        if (this.state.bestValLoss === null || losses.val < this.state.bestValLoss) {
+            this.state.bestValLoss = losses.val;
+        }
+        const { runId: _runId, ...record } = point;
+        appendMetrics(this.dir, [{ kind: "eval", ...record }]);
+        this.record.lastValLoss = losses.val;
+        this.options.listener?.evaluation?.(point);
+    }
+
+    /** Restores the last checkpoint with half the learning rate after a non-finite loss. */
+    private async rollback(badStep: number, loss: number): Promise<void> {
+        this.rollbacksInARow++;
+        if (this.rollbacksInARow > maxRollbacksInARow) {
+            throw new UserError(
+                `The loss stayed non-finite after ${maxRollbacksInARow} rollbacks (learning rate scale ` +
+                    `${this.state.lrScale}); the run stops at its last checkpoint.`,
+            );
+        }
+        const ckpt = readCheckpoint(this.dir);
+        this.step.setState({ params: ckpt.params, m: ckpt.m, v: ckpt.v });
+        this.data.train.setState(ckpt.state.sampler);
+        this.state = {
+            ...ckpt.state,
+            lrScale: this.state.lrScale / 2,
+            rollbacks: this.state.rollbacks + 1,
+            elapsedSec: this.state.elapsedSec,
+        };
+        updateCheckpointState(this.dir, this.state);
+        const message =
+            `non-finite loss (${loss}) at step ${badStep}: rolled back to step ${ckpt.state.step}, ` +
+            `learning rate scale now ${this.state.lrScale}`;
+        log.warn(`run ${this.runId}: ${message}`);
+        appendMetrics(this.dir, [{ kind: "event", step: badStep, message }]);
+        this.record.step = this.state.step;
+        this.options.listener?.state?.({ runId: this.runId, state: "running", message });
+    }
+
+    private checkpoint(): void {
+        const { params, m, v } = this.step.getState();
+        writeCheckpoint(this.dir, {
+            modelConfig: this.modelConfig,
+            tokenizer: this.data.tokenizer.toJSON(),
+            params,
+            m,
+            v,
+            state: { ...this.state, sampler: this.data.train.getState() },
+        });
+        this.record.step = this.state.step;
+        this.record.lastLoss = this.lastLoss;
+        writeRunRecord(this.dir, this.record);
+    }
+
+    private finish(state: RunState, message?: string): TrainResult {
+        this.ended = true;
+        this.setState(state, message);
+        const sorted = [...this.stepTimes].sort((a, b) => a - b);
+        return {
+            runId: this.runId,
+            dir: this.dir,
+            state,
+            step: this.state.step,
+            lastLoss: this.lastLoss,
+            valLoss: this.lastEval?.valLoss,
+            valPerplexity: this.lastEval?.valPerplexity,
+            valBitsPerChar: this.lastEval?.valBitsPerChar,
+            msPerIterMedian: sorted.length ? median(sorted) : undefined,
+            lrScale: this.state.lrScale,
+            rollbacks: this.state.rollbacks,
+            message,
+        };
+    }
+
+    private setState(state: RunState, message?: string): void {
+        this.record.state = state;
+        this.record.message = message;
+        this.record.lastLoss = this.lastLoss;
+        writeRunRecord(this.dir, this.record);
+        if (state !== "running") {
+            const text = message ? `${state}: ${message}` : state;
+            appendMetrics(this.dir, [{ kind: "event", step: this.state.step, message: text }]);
+        }
+        this.options.listener?.state?.({ runId: this.runId, state, message });
+    }
+}
+
+/** The median of an ascending array. */
+export function median(sorted: number[]): number {
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function freshState(sampler: BatchSampler): TrainerState {
+    return { step: 0, sampler: sampler.getState(), lrScale: 1, rollbacks: 0, bestValLoss: null, elapsedSec: 0 };
+}
+
+function describe(c: TrainConfig, m: GptConfig): string {
+    return `${c.preset ?? "custom"}: ${m.n_layer} layers, ${m.n_head} heads, ${m.n_embd} channels, ` +
+        `context ${m.block_size}, vocabulary ${m.vocab_size} (${c.tokenizer})`;
+}
+
