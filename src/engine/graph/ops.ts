@@ -21,6 +21,7 @@ export const OpType = {
     Min: "Min",
     Mul: "Mul",
     Neg: "Neg",
+    Pow: "Pow",
     Range: "Range",
     ReduceMean: "ReduceMean",
     ReduceSum: "ReduceSum",
