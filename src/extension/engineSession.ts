@@ -91,7 +91,7 @@ export class EngineSession extends Disposable {
         return this.alive;
     }
 
-    /** Asks the engine to shut down, then kills it if it has not exited within two seconds. */
+    /** Asks the engine to shut down, then kills it if it has not exited within five seconds (a run writes its checkpoint first). */
     private stop(): void {
         if (!this.alive || this.stopping) return;
         this.stopping = true;
@@ -101,7 +101,7 @@ export class EngineSession extends Disposable {
                 log.warn(`engine pid ${child.pid} did not exit; killing it`);
                 child.kill("SIGKILL");
             }
-        }, 2000);
+        }, 5000);
         child.once("exit", () => clearTimeout(timer));
         this.connection.sendRequest(Methods.shutdown, undefined).then(
             () => child.stdin?.end(),

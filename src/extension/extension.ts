@@ -71,7 +71,13 @@ export function activate(context: vscode.ExtensionContext): void {
         "lmLab.exportModel": () => exportModelCommand(engine),
         "lmLab.showLogs": () => log.show(),
         "lmLab.toggleDecorations": () => decorations.toggle(),
-        "lmLab.restartEngine": () => engine.restart(),
+        "lmLab.restartEngine": async () => {
+            await engine.restart();
+            const info = engine.info;
+            void vscode.window.showInformationMessage(
+                `LM Lab: engine restarted (pid ${info?.pid ?? "?"}, ONNX Runtime ${info?.ortVersion ?? "?"}).`,
+            );
+        },
         "lmLab.refreshRuns": () => runsTree.refresh(),
         "lmLab.loadRun": (item) => training.loadRun(runDir(item)),
         "lmLab.resumeRunFromCheckpoint": (item) => training.resumeFromCheckpoint(runDir(item)),

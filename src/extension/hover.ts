@@ -1,5 +1,5 @@
-// The next-token hover for every file and untitled document: the model's top-k continuations of
-// the text before the hovered position, and the hovered token's own probability and rank. It
+// The next-token hover for every file and untitled document: the hovered token's own probability
+// and rank, and the model's top-k continuations of the text up to the end of that token. It
 // waits a short delay and checks cancellation before asking the engine, and does nothing at all
 // while the `lmLab.hover.enabled` setting is off.
 
@@ -30,21 +30,24 @@ async function provideHover(
 
     const offset = document.offsetAt(position);
     const start = Math.max(0, offset - prefixChars);
-    const prefix = document.getText(new vscode.Range(document.positionAt(start), position));
     const word = document.getWordRangeAtPosition(position);
     const windowEnd = word ? document.offsetAt(word.end) : Math.min(document.getText().length, offset + 1);
     const windowText = document.getText(new vscode.Range(document.positionAt(start), document.positionAt(windowEnd)));
     try {
-        const [next, analysis] = await Promise.all([
-            ctx.engine.requestModel(Methods.nextToken, { prefix, k: settings.hoverTopK }, token),
+        // The hovered token comes first, so the next-token table can continue from its end:
+        // predictions are made at token boundaries, never from the middle of a word.
+        const analysis =
             windowText.length > 0
-                ? ctx.engine.requestModel(Methods.analyze, { text: windowText, topK: 1, maxTokens: 512 }, token)
-                : Promise.resolve(undefined),
-        ]);
+                ? await ctx.engine.requestModel(Methods.analyze, { text: windowText, topK: 1, maxTokens: 512 }, token)
+                : undefined;
         if (token.isCancellationRequested) return undefined;
-        const md = new vscode.MarkdownString(undefined, true);
         const rel = offset - start;
         const here = analysis?.tokens.find((t) => t.start <= rel && rel < t.end);
+        const prefixEnd = here ? start + here.end : offset;
+        const prefix = document.getText(new vscode.Range(document.positionAt(start), document.positionAt(prefixEnd)));
+        const next = await ctx.engine.requestModel(Methods.nextToken, { prefix, k: settings.hoverTopK }, token);
+        if (token.isCancellationRequested) return undefined;
+        const md = new vscode.MarkdownString(undefined, true);
         if (here) md.appendMarkdown(tokenMarkdown(here) + "\n\n---\n\n");
         md.appendMarkdown(nextTokenMarkdown(next, ctx.engine.model?.name ?? "model"));
         return new vscode.Hover(md, word);
