@@ -50,6 +50,8 @@ export interface GraphBuilderOptions {
     float?: "float32" | "float64";
     /** Parameters become initializers holding these weights; without it they are graph inputs. */
     weights?: Map<string, Float32Array>;
+    /** Supplies each parameter's value instead (e.g. a view of one flat input); wins over `weights`. */
+    paramSource?: (name: string, shape: number[]) => Value;
 }
 
 type TypedData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
@@ -68,10 +70,12 @@ export class GraphBuilder {
     private paramScope: string[] = [];
     private nodeScope: string[] = [];
     private readonly weights?: Map<string, Float32Array>;
+    private readonly paramSource?: (name: string, shape: number[]) => Value;
 
     constructor(options: GraphBuilderOptions = {}) {
         this.float = options.float ?? "float32";
         this.weights = options.weights;
+        this.paramSource = options.paramSource;
     }
 
     /**
@@ -113,7 +117,12 @@ export class GraphBuilder {
         const full = [...this.paramScope, name].join(".");
         if (this.params.has(full)) throw new Error(`parameter ${full} defined twice`);
         let value: Value;
-        if (this.weights) {
+        if (this.paramSource) {
+            value = this.withNodeScope([], () => this.paramSource!(full, shape));
+            if (value.shape.length !== shape.length || value.shape.some((d, i) => d !== shape[i])) {
+                throw new Error(`parameter ${full}: source gave ${fmtShape(value.shape)}, expected ${fmtShape(shape)}`);
+            }
+        } else if (this.weights) {
             const data = this.weights.get(full);
             if (!data) throw new Error(`missing weight ${full} [${shape}]`);
             const count = shape.reduce((a, b) => a * b, 1);

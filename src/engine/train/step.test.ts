@@ -13,7 +13,7 @@ import { initParams, paramShapes } from "../model/gpt";
 import { createSession } from "../runtime";
 import type { GptConfig } from "../types";
 import { TrainStep } from "./step";
-import { buildEvalGraph, buildTrainGraph, names, OptimConfig } from "./stepGraph";
+import { buildEvalGraph, buildTrainGraph, names, OptimConfig, paramLayout } from "./stepGraph";
 
 const tiny: GptConfig = {
     n_layer: 2,
@@ -54,7 +54,10 @@ async function wholeModelGradCheck(config: GptConfig, targets: Int32Array) {
             [names.ids]: new ort.Tensor("int32", ids, [B, config.block_size]),
             [names.targets]: new ort.Tensor("int32", targets, [targets.length]),
         };
-        for (const [name, shape] of paramShapes(config)) f[name] = new ort.Tensor("float64", values.get(name)!, shape);
+        const layout = paramLayout(config);
+        const flat = new Float64Array(layout.total);
+        for (const s of layout.slots) flat.set(values.get(s.name)!, s.offset);
+        f[names.params] = new ort.Tensor("float64", flat, [layout.total]);
         return f;
     };
     const base = await session.run(feeds());
@@ -114,17 +117,26 @@ test("AdamW with clipping matches a hand computation from the graph's gradients"
             [names.lr]: new ort.Tensor("float32", Float32Array.of(0.01), []),
             [names.step]: new ort.Tensor("float32", Float32Array.of(3), []),
         };
+        const layout = paramLayout(tiny);
+        const N = layout.total;
+        const flatM = rand(N, 0.02, -0.01);
+        const flatV = rand(N, 1e-4);
+        const flatP = new Float32Array(N);
         const m = new Map<string, Float32Array>();
         const v = new Map<string, Float32Array>();
-        for (const [name, shape] of shapes) {
-            const n = shape.reduce((a, b) => a * b, 1);
-            m.set(name, rand(n, 0.02, -0.01));
-            v.set(name, rand(n, 1e-4));
-            feeds[name] = new ort.Tensor("float32", params.get(name)!, shape);
-            feeds[names.m(name)] = new ort.Tensor("float32", m.get(name)!, shape);
-            feeds[names.v(name)] = new ort.Tensor("float32", v.get(name)!, shape);
+        for (const s of layout.slots) {
+            flatP.set(params.get(s.name)!, s.offset);
+            m.set(s.name, flatM.subarray(s.offset, s.offset + s.size));
+            v.set(s.name, flatV.subarray(s.offset, s.offset + s.size));
         }
+        feeds[names.params] = new ort.Tensor("float32", flatP, [N]);
+        feeds[names.m] = new ort.Tensor("float32", flatM, [N]);
+        feeds[names.v] = new ort.Tensor("float32", flatV, [N]);
         const out = await session.run(feeds);
+        const nextP = out[names.next(names.params)].data as Float32Array;
+        const nextM = out[names.next(names.m)].data as Float32Array;
+        const nextV = out[names.next(names.v)].data as Float32Array;
+        const offsets = new Map(layout.slots.map((s) => [s.name, s.offset]));
         const grads = new Map(shapes.map(([name]) => [name, out[names.grad(name)].data as Float32Array]));
         let sq = 0;
         for (const g of grads.values()) for (const x of g) sq += x * x;
@@ -145,10 +157,10 @@ test("AdamW with clipping matches a hand computation from the graph's gradients"
                 const v2 = o.beta2 * v.get(name)![i] + (1 - o.beta2) * gi * gi;
                 const denom = Math.sqrt(v2) / Math.sqrt(1 - o.beta2 ** t) + o.eps;
                 const want = p[i] * (1 - lr * decay) - (lr / (1 - o.beta1 ** t)) * (m2 / denom);
-                const got = (out[names.next(name)].data as Float32Array)[i];
-                worst = Math.max(worst, Math.abs(got - want));
-                assert.ok(Math.abs((out[names.next(names.m(name))].data as Float32Array)[i] - m2) < 1e-7);
-                assert.ok(Math.abs((out[names.next(names.v(name))].data as Float32Array)[i] - v2) < 1e-9);
+                const at = offsets.get(name)! + i;
+                worst = Math.max(worst, Math.abs(nextP[at] - want));
+                assert.ok(Math.abs(nextM[at] - m2) < 1e-7);
+                assert.ok(Math.abs(nextV[at] - v2) < 1e-9);
             }
         }
         assert.ok(worst < 2e-6, `AdamW update differs by ${worst} (clip ${gradClip})`);

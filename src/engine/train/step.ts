@@ -1,14 +1,15 @@
 // The trainer's view of one training step: a reused ORT session over the one-graph step
 // (forward, cross-entropy, backward, clipping, AdamW) and a forward-only session for evaluation
-// losses. Parameters and Adam moments live in two preallocated buffer sets that the step reads
-// from and writes into alternately, so a step allocates nothing for them.
+// losses. Parameters and Adam moments are flat vectors (see stepGraph's paramLayout) held in two
+// preallocated buffer sets that a step reads from and writes into alternately, so a step
+// allocates and copies nothing for them.
 
 import * as ort from "onnxruntime-node";
-import { paramShapes, checkConfig } from "../model/gpt";
+import { checkConfig } from "../model/gpt";
 import { createSession } from "../runtime";
 import { GptConfig, UserError } from "../types";
 import { initParams, xoshiro128 } from "../model/init";
-import { buildEvalGraph, buildTrainGraph, names, OptimConfig } from "./stepGraph";
+import { buildEvalGraph, buildTrainGraph, names, OptimConfig, ParamSlot, paramLayout } from "./stepGraph";
 
 export type { OptimConfig } from "./stepGraph";
 
@@ -25,8 +26,12 @@ export interface TrainStepOptions {
     executionProviders?: string[];
 }
 
-/** One buffer set: a tensor per parameter and per moment, keyed by graph name. */
-type Buffers = Map<string, ort.Tensor>;
+/** One buffer set: flat parameters and moments. */
+interface Buffers {
+    params: ort.Tensor;
+    m: ort.Tensor;
+    v: ort.Tensor;
+}
 
 export class TrainStep {
     private current: Buffers;
@@ -39,11 +44,12 @@ export class TrainStep {
         private readonly seed: number,
         private readonly train: ort.InferenceSession,
         private readonly evaluate: ort.InferenceSession,
-        private readonly shapes: [string, number[]][],
+        private readonly slots: ParamSlot[],
+        total: number,
         dropoutSites: { name: string; shape: number[] }[],
     ) {
-        this.current = allocate(shapes);
-        this.spare = allocate(shapes);
+        this.current = allocate(total);
+        this.spare = allocate(total);
         this.dropoutMasks = dropoutSites.map((s) => ({
             name: s.name,
             tensor: new ort.Tensor("float32", new Float32Array(count(s.shape)), s.shape),
@@ -70,7 +76,8 @@ export class TrainStep {
             createSession(graph.bytes, runtime),
             createSession(buildEvalGraph(config, batchSize), runtime),
         ]);
-        const step = new TrainStep(config, batchSize, opts.seed, train, evaluate, paramShapes(config), graph.dropoutSites);
+        const layout = paramLayout(config);
+        const step = new TrainStep(config, batchSize, opts.seed, train, evaluate, layout.slots, layout.total, graph.dropoutSites);
         step.setState({ params: initParams(config, opts.seed), m: new Map(), v: new Map() });
         return step;
     }
@@ -85,11 +92,18 @@ export class TrainStep {
         const feeds = this.batchFeeds(x, y);
         feeds[names.lr] = new ort.Tensor("float32", Float32Array.of(lr), []);
         feeds[names.step] = new ort.Tensor("float32", Float32Array.of(step), []);
-        for (const [name, tensor] of this.current) feeds[name] = tensor;
+        feeds[names.params] = this.current.params;
+        feeds[names.m] = this.current.m;
+        feeds[names.v] = this.current.v;
         if (this.dropoutMasks.length > 0) this.fillDropout(step);
         for (const d of this.dropoutMasks) feeds[d.name] = d.tensor;
-        const fetches: Record<string, ort.Tensor | null> = { [names.loss]: null, [names.gradNorm]: null };
-        for (const [name, tensor] of this.spare) fetches[names.next(name)] = tensor;
+        const fetches: Record<string, ort.Tensor | null> = {
+            [names.loss]: null,
+            [names.gradNorm]: null,
+            [names.next(names.params)]: this.spare.params,
+            [names.next(names.m)]: this.spare.m,
+            [names.next(names.v)]: this.spare.v,
+        };
         const out = await this.train.run(feeds, fetches);
         const loss = out[names.loss].data[0] as number;
         const gradNorm = out[names.gradNorm].data[0] as number;
@@ -100,18 +114,19 @@ export class TrainStep {
     /** Mean cross-entropy of a batch with the current parameters, without dropout. */
     async evalLoss(x: Int32Array, y: Int32Array): Promise<number> {
         const feeds = this.batchFeeds(x, y);
-        for (const [name] of this.shapes) feeds[name] = this.current.get(name)!;
+        feeds[names.params] = this.current.params;
         const out = await this.evaluate.run(feeds, [names.loss]);
         return out[names.loss].data[0] as number;
     }
 
-    /** Copies of the parameters and moments. */
+    /** Copies of the parameters and moments, by parameter name. */
     getState(): TrainState {
         const state: TrainState = { params: new Map(), m: new Map(), v: new Map() };
-        for (const [name] of this.shapes) {
-            state.params.set(name, (this.current.get(name)!.data as Float32Array).slice());
-            state.m.set(name, (this.current.get(names.m(name))!.data as Float32Array).slice());
-            state.v.set(name, (this.current.get(names.v(name))!.data as Float32Array).slice());
+        const [p, m, v] = [this.current.params, this.current.m, this.current.v].map((t) => t.data as Float32Array);
+        for (const s of this.slots) {
+            state.params.set(s.name, p.slice(s.offset, s.offset + s.size));
+            state.m.set(s.name, m.slice(s.offset, s.offset + s.size));
+            state.v.set(s.name, v.slice(s.offset, s.offset + s.size));
         }
         return state;
     }
@@ -121,20 +136,20 @@ export class TrainStep {
      * a missing parameter or a size mismatch throws naming the tensor, before anything changes.
      */
     setState(state: TrainState): void {
-        for (const [name, shape] of this.shapes) {
-            const n = count(shape);
-            const p = state.params.get(name);
-            if (!p) throw new UserError(`state has no parameter ${name} [${shape}]`);
-            for (const [what, t] of [["parameter", p], ["first moment", state.m.get(name)], ["second moment", state.v.get(name)]] as const) {
-                if (t && t.length !== n) {
-                    throw new UserError(`${what} ${name}: expected [${shape}] (${n} values), found ${t.length} values`);
+        for (const s of this.slots) {
+            const p = state.params.get(s.name);
+            if (!p) throw new UserError(`state has no parameter ${s.name} [${s.shape}]`);
+            for (const [what, t] of [["parameter", p], ["first moment", state.m.get(s.name)], ["second moment", state.v.get(s.name)]] as const) {
+                if (t && t.length !== s.size) {
+                    throw new UserError(`${what} ${s.name}: expected [${s.shape}] (${s.size} values), found ${t.length} values`);
                 }
             }
         }
-        for (const [name] of this.shapes) {
-            (this.current.get(name)!.data as Float32Array).set(state.params.get(name)!);
-            setOrZero(this.current.get(names.m(name))!, state.m.get(name));
-            setOrZero(this.current.get(names.v(name))!, state.v.get(name));
+        const [p, m, v] = [this.current.params, this.current.m, this.current.v].map((t) => t.data as Float32Array);
+        for (const s of this.slots) {
+            p.set(state.params.get(s.name)!, s.offset);
+            setOrZero(m, s, state.m.get(s.name));
+            setOrZero(v, s, state.v.get(s.name));
         }
     }
 
@@ -172,20 +187,14 @@ export class TrainStep {
     }
 }
 
-function allocate(shapes: [string, number[]][]): Buffers {
-    const buffers: Buffers = new Map();
-    for (const [name, shape] of shapes) {
-        for (const key of [name, names.m(name), names.v(name)]) {
-            buffers.set(key, new ort.Tensor("float32", new Float32Array(count(shape)), shape));
-        }
-    }
-    return buffers;
+function allocate(total: number): Buffers {
+    const tensor = () => new ort.Tensor("float32", new Float32Array(total), [total]);
+    return { params: tensor(), m: tensor(), v: tensor() };
 }
 
-function setOrZero(tensor: ort.Tensor, values: Float32Array | undefined): void {
-    const data = tensor.data as Float32Array;
-    if (values) data.set(values);
-    else data.fill(0);
+function setOrZero(flat: Float32Array, slot: ParamSlot, values: Float32Array | undefined): void {
+    if (values) flat.set(values, slot.offset);
+    else flat.fill(0, slot.offset, slot.offset + slot.size);
 }
 
 function count(shape: readonly number[]): number {

@@ -1,7 +1,8 @@
 // The training step as one ONNX graph: forward with dropout, mean cross-entropy, backward by
 // autodiff, global-norm clipping and AdamW; plus the forward-only loss graph for evaluation.
-// Parameters and moments go in and their updated values come out, so one reused session runs
-// every step.
+// Parameters and both Adam moments each travel as ONE flat vector (parameters laid out in
+// `paramLayout` order), so the optimizer is a handful of large elementwise ops rather than a
+// dozen small ones per tensor, and the caller's buffers are fed and refilled without copies.
 
 import { GraphBuilder, Value, gradients, op } from "../graph";
 import { OpType } from "../graph/ops";
@@ -18,20 +19,40 @@ export interface OptimConfig {
     gradClip: number;
 }
 
-/** Graph input and output names (parameters keep their Hugging Face names). */
+/** Graph input and output names. */
 export const names = {
     ids: "input_ids",
     targets: "targets",
     lr: "lr",
     step: "step",
+    params: "params",
+    m: "m",
+    v: "v",
     loss: "loss",
     gradNorm: "grad_norm",
-    m: (p: string) => `m.${p}`,
-    v: (p: string) => `v.${p}`,
-    next: (p: string) => `next.${p}`,
+    next: (x: string) => `next.${x}`,
     grad: (p: string) => `${p}.grad`,
     dropout: (site: string) => `dropout.${site}`,
 };
+
+/** Where each parameter sits in the flat vectors. */
+export interface ParamSlot {
+    name: string;
+    shape: number[];
+    offset: number;
+    size: number;
+}
+
+export function paramLayout(config: GptConfig): { slots: ParamSlot[]; total: number } {
+    let offset = 0;
+    const slots = paramShapes(config).map(([name, shape]) => {
+        const size = shape.reduce((a, b) => a * b, 1);
+        const slot = { name, shape, offset, size };
+        offset += size;
+        return slot;
+    });
+    return { slots, total: offset };
+}
 
 export interface StepGraph {
     bytes: Uint8Array;
@@ -47,17 +68,21 @@ export interface StepGraphOptions {
 
 /**
  * The whole training step. Inputs: `input_ids` int32 [B, T], `targets` int32 [B*T] (negative =
- * ignored), `lr` and `step` (1-based AdamW step) float scalars, every parameter, `m.*`, `v.*`,
- * and `dropout.*` masks when config.dropout > 0. Outputs: `loss`, `grad_norm` (before clipping),
- * `next.<param>`, `next.m.<param>`, `next.v.<param>`.
+ * ignored), `lr` and `step` (1-based AdamW step) scalars, flat `params`, `m`, `v` [N], and
+ * `dropout.*` masks when config.dropout > 0. Outputs: `loss`, `grad_norm` (before clipping),
+ * `next.params`, `next.m`, `next.v`.
  */
 export function buildTrainGraph(config: GptConfig, optim: OptimConfig, batch: number, options: StepGraphOptions = {}): StepGraph {
-    const g = new GraphBuilder({ float: options.float });
+    const layout = paramLayout(config);
+    const N = layout.total;
+    const [g, flat] = flatParamBuilder(layout, options.float);
     const T = config.block_size;
     const ids = g.input(names.ids, "int32", [batch, T]);
     const targets = g.input(names.targets, "int32", [batch * T]);
     const lr = g.input(names.lr, g.float, []);
     const step = g.input(names.step, g.float, []);
+    const m = g.input(names.m, g.float, [N]);
+    const v = g.input(names.v, g.float, [N]);
 
     // 1. Forward with dropout masks fed as inputs (pre-scaled by 1 / (1 - p)).
     const dropoutSites: StepGraph["dropoutSites"] = [];
@@ -70,66 +95,83 @@ export function buildTrainGraph(config: GptConfig, optim: OptimConfig, batch: nu
               }
             : undefined;
     const loss = forwardLoss(g, config, ids, targets, batch, dropout);
-    const params = [...g.params.values()];
 
-    // 2. Backward.
+    // 2. Backward, gathered into one flat gradient in layout order.
+    const params = layout.slots.map((s) => g.params.get(s.name)!);
     const grads = g.scope("", () => gradients(g, loss, params), "grad");
-    if (options.grads) grads.forEach((d, i) => g.output(d, names.grad(params[i].name)));
+    if (options.grads) grads.forEach((d, i) => g.output(d, names.grad(layout.slots[i].name)));
 
-    // 3. Global-norm clipping: coef = min(1, clip / (norm + 1e-6)), as torch's clip_grad_norm_.
-    const optimNodes = () => {
-        const squares = grads.map((d) => op.reduceSumSquare(g, d, d.shape.map((_, i) => i)));
-        const norm = op.sqrt(g, op.sum(g, squares));
+    g.scope("", () => {
+        const d = op.concat(g, grads.map((x, i) => op.reshape(g, x, [layout.slots[i].size])), 0); // [N]
+
+        // 3. Global-norm clipping: coef = min(1, clip / (norm + 1e-6)), as torch's clip_grad_norm_.
+        const norm = op.sqrt(g, op.reduceSumSquare(g, d, [0]));
         const coef = optim.gradClip > 0 ? op.min(g, op.div(g, optim.gradClip, op.add(g, norm, 1e-6)), 1) : undefined;
 
-        // 4. AdamW with bias correction from `step`; decay is decoupled and skips vectors.
+        // 4. AdamW: moments from the clipped gradient, bias correction from `step`, then
+        // p <- p * (1 - lr * wd * decayed) - lr / bc1 * m / (sqrt(v / bc2) + eps).
         const bc1 = op.sub(g, 1, pow(g, g.scalar(optim.beta1), step));
         const bc2 = op.sub(g, 1, pow(g, g.scalar(optim.beta2), step));
-        const stepSize = op.div(g, lr, bc1);
-        const invSqrtBc2 = op.div(g, 1, op.sqrt(g, bc2));
         const a1 = coef ? op.mul(g, coef, 1 - optim.beta1) : g.scalar(1 - optim.beta1);
         const a2 = coef ? op.mul(g, op.mul(g, coef, coef), 1 - optim.beta2) : g.scalar(1 - optim.beta2);
-        const decay = op.sub(g, 1, op.mul(g, lr, optim.weightDecay));
-        params.forEach((p, i) => {
-            const d = grads[i];
-            const m = g.input(names.m(p.name), g.float, [...p.shape]);
-            const v = g.input(names.v(p.name), g.float, [...p.shape]);
-            const m2 = op.add(g, op.mul(g, m, optim.beta1), op.mul(g, d, a1));
-            const v2 = op.add(g, op.mul(g, v, optim.beta2), op.mul(g, op.mul(g, d, d), a2));
-            const denom = op.add(g, op.mul(g, op.sqrt(g, v2), invSqrtBc2), optim.eps);
-            const update = op.mul(g, op.div(g, m2, denom), stepSize);
-            const kept = isDecayed(p.shape as number[]) && optim.weightDecay !== 0 ? op.mul(g, p, decay) : p;
-            g.output(op.sub(g, kept, update), names.next(p.name));
-            g.output(m2, names.next(names.m(p.name)));
-            g.output(v2, names.next(names.v(p.name)));
-        });
-        return norm;
-    };
-    const norm = g.scope("", optimNodes, "adamw");
+        const m2 = op.add(g, op.mul(g, m, optim.beta1), op.mul(g, d, a1));
+        const v2 = op.add(g, op.mul(g, v, optim.beta2), op.mul(g, op.mul(g, d, d), a2));
+        // Dividing the denominator by the step size saves one full-length multiply.
+        const stepSize = op.div(g, lr, bc1);
+        const denomScale = op.div(g, op.div(g, 1, op.sqrt(g, bc2)), stepSize);
+        const denom = op.add(g, op.mul(g, op.sqrt(g, v2), denomScale), op.div(g, optim.eps, stepSize));
+        let kept: Value = flat;
+        if (optim.weightDecay !== 0) {
+            const decayed = new Float32Array(N);
+            for (const s of layout.slots) if (isDecayed(s.shape)) decayed.fill(1, s.offset, s.offset + s.size);
+            const rate = op.mul(g, g.constant(decayed, [N]), op.mul(g, lr, optim.weightDecay));
+            kept = op.mul(g, flat, op.sub(g, 1, rate));
+        }
+        g.output(op.sub(g, kept, op.div(g, m2, denom)), names.next(names.params));
+        g.output(m2, names.next(names.m));
+        g.output(v2, names.next(names.v));
+        g.output(norm, names.gradNorm);
+    }, "adamw");
     g.output(loss, names.loss);
-    g.output(norm, names.gradNorm);
     return { bytes: g.toBytes("train-step"), dropoutSites };
 }
 
-/** Forward and mean cross-entropy only (no dropout): inputs ids, targets and parameters; output `loss`. */
+/** Forward and mean cross-entropy only (no dropout): inputs ids, targets and flat params; output `loss`. */
 export function buildEvalGraph(config: GptConfig, batch: number, options: StepGraphOptions = {}): Uint8Array {
-    const g = new GraphBuilder({ float: options.float });
+    const layout = paramLayout(config);
+    const [g] = flatParamBuilder(layout, options.float);
     const T = config.block_size;
     const ids = g.input(names.ids, "int32", [batch, T]);
     const targets = g.input(names.targets, "int32", [batch * T]);
     const loss = forwardLoss(g, config, ids, targets, batch, undefined);
     if (options.grads) {
-        const params = [...g.params.values()];
+        const params = layout.slots.map((s) => g.params.get(s.name)!);
         const grads = g.scope("", () => gradients(g, loss, params), "grad");
-        grads.forEach((d, i) => g.output(d, names.grad(params[i].name)));
+        grads.forEach((d, i) => g.output(d, names.grad(layout.slots[i].name)));
     }
     g.output(loss, names.loss);
     return g.toBytes("eval-loss");
 }
 
-/** Parameter names and shapes in graph-input order. */
-export function stepParamShapes(config: GptConfig): [string, number[]][] {
-    return paramShapes(config);
+/** A builder whose parameters are views (Split + Reshape) of one flat `params` input. */
+function flatParamBuilder(layout: { slots: ParamSlot[]; total: number }, float?: "float32" | "float64"): [GraphBuilder, Value] {
+    let views: Map<string, Value> | undefined;
+    let flat: Value | undefined;
+    const g: GraphBuilder = new GraphBuilder({
+        float,
+        paramSource: (name) => {
+            if (!views) {
+                views = new Map();
+                const parts = g.scope("", () => op.split(g, flat!, 0, layout.slots.map((s) => s.size)), "params");
+                layout.slots.forEach((s, i) => views!.set(s.name, g.scope("", () => op.reshape(g, parts[i], s.shape), "params")));
+            }
+            const view = views.get(name);
+            if (!view) throw new Error(`parameter ${name} is not in the layout`);
+            return view;
+        },
+    });
+    flat = g.input(names.params, g.float, [layout.total]);
+    return [g, flat];
 }
 
 /**
