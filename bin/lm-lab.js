@@ -23,7 +23,8 @@ function newestMtime(dir) {
 
 function loadCli() {
     const bundleIsCurrent =
-        existsSync(bundle) && (!existsSync(sources) || statSync(bundle).mtimeMs >= newestMtime(sources));
+        existsSync(bundle) &&
+        (!existsSync(sources) || statSync(bundle).mtimeMs >= newestMtime(sources));
     if (bundleIsCurrent) return require(bundle);
     require("tsx/cjs/api").register();
     return require(join(sources, "cli", "main.ts"));

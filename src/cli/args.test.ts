@@ -15,15 +15,36 @@ const specs: OptionSpec[] = [
 ];
 
 function fails(argv: string[], pattern: RegExp): void {
-    assert.throws(() => parseArgs(argv, specs), (e: unknown) => e instanceof UserError && pattern.test(e.message));
+    assert.throws(
+        () => parseArgs(argv, specs),
+        (e: unknown) => e instanceof UserError && pattern.test(e.message),
+    );
 }
 
 test("parses values, lists, switches and positionals", () => {
     const { options, positionals } = parseArgs(
-        ["run1", "--lr", "3e-4", "--n-layer=6", "--data", "a.txt", "b.txt", "--no-bias", "--json", "--data", "c.txt"],
+        [
+            "run1",
+            "--lr",
+            "3e-4",
+            "--n-layer=6",
+            "--data",
+            "a.txt",
+            "b.txt",
+            "--no-bias",
+            "--json",
+            "--data",
+            "c.txt",
+        ],
         specs,
     );
-    assert.deepEqual(options, { lr: 3e-4, n_layer: 6, data: ["a.txt", "b.txt", "c.txt"], bias: false, json: true });
+    assert.deepEqual(options, {
+        lr: 3e-4,
+        n_layer: 6,
+        data: ["a.txt", "b.txt", "c.txt"],
+        bias: false,
+        json: true,
+    });
     assert.deepEqual(positionals, ["run1"]);
 });
 

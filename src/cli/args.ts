@@ -43,7 +43,8 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
             options.help = true;
             continue;
         }
-        if (!arg.startsWith("--")) throw new UserError(`Unknown option ${arg}. Options are written --name.`);
+        if (!arg.startsWith("--"))
+            throw new UserError(`Unknown option ${arg}. Options are written --name.`);
         const eq = arg.indexOf("=");
         const name = arg.slice(2, eq < 0 ? undefined : eq);
         let inline = eq < 0 ? undefined : arg.slice(eq + 1);
@@ -56,18 +57,22 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
                 continue;
             }
         }
-        if (!spec) throw new UserError(`Unknown option --${name}. Run with --help to list the options.`);
+        if (!spec)
+            throw new UserError(`Unknown option --${name}. Run with --help to list the options.`);
         const key = spec.key ?? spec.name;
         if (spec.kind === "boolean") {
             if (inline !== undefined && inline !== "true" && inline !== "false") {
-                throw new UserError(`--${name} is a switch; found the value "${inline}" (use true or false).`);
+                throw new UserError(
+                    `--${name} is a switch; found the value "${inline}" (use true or false).`,
+                );
             }
             options[key] = inline === undefined ? true : inline === "true";
             continue;
         }
         if (spec.kind === "strings") {
             const values = inline !== undefined ? [inline] : [];
-            while (inline === undefined && i + 1 < argv.length && !argv[i + 1].startsWith("--")) values.push(argv[++i]);
+            while (inline === undefined && i + 1 < argv.length && !argv[i + 1].startsWith("--"))
+                values.push(argv[++i]);
             if (values.length === 0) throw new UserError(`--${name} needs at least one value.`);
             options[key] = [...((options[key] as string[] | undefined) ?? []), ...values];
             continue;
@@ -105,7 +110,10 @@ function convert(spec: OptionSpec, name: string, raw: string): unknown {
         }
         case "number": {
             // Number("") is 0 and Number("0x10") is 16: accept only decimal notation.
-            if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw.trim()) && !/^[+-]?(nan|inf(inity)?)$/i.test(raw)) {
+            if (
+                !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw.trim()) &&
+                !/^[+-]?(nan|inf(inity)?)$/i.test(raw)
+            ) {
                 throw new UserError(`--${name} needs a number; found "${raw}".`);
             }
             const lower = raw.trim().toLowerCase();
@@ -115,7 +123,9 @@ function convert(spec: OptionSpec, name: string, raw: string): unknown {
         }
         case "choice":
             if (!spec.choices!.includes(raw)) {
-                throw new UserError(`--${name} must be one of ${spec.choices!.join(", ")}; found "${raw}".`);
+                throw new UserError(
+                    `--${name} must be one of ${spec.choices!.join(", ")}; found "${raw}".`,
+                );
             }
             return raw;
         default:
@@ -130,5 +140,11 @@ function placeholder(s: OptionSpec): string {
 }
 
 function describeKind(s: OptionSpec): string {
-    return s.kind === "choice" ? `one of ${s.choices!.join(", ")}` : s.kind === "int" ? "an integer" : s.kind === "number" ? "a number" : "a value";
+    return s.kind === "choice"
+        ? `one of ${s.choices!.join(", ")}`
+        : s.kind === "int"
+          ? "an integer"
+          : s.kind === "number"
+            ? "a number"
+            : "a value";
 }

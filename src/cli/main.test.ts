@@ -30,12 +30,27 @@ function lastJson(stdout: string): Record<string, unknown> {
 
 test("bad arguments exit with code 2 and say what is wrong", () => {
     const cases: [string[], RegExp][] = [
-        [["train", "--data", corpus, "--out", "x", "--learning-rate", "1"], /Unknown option --learning-rate/],
+        [
+            ["train", "--data", corpus, "--out", "x", "--learning-rate", "1"],
+            /Unknown option --learning-rate/,
+        ],
         [["train", "--data", corpus, "--out"], /--out needs a value/],
-        [["train", "--data", corpus, "--out", "x", "--lr", "fast"], /--lr needs a number; found "fast"/],
-        [["train", "--data", corpus, "--out", "x", "--lr", "-0.1"], /lr must be a finite number > 0, found -0.1/],
-        [["train", "--data", corpus, "--out", "x", "--lr", "nan"], /lr must be a finite number > 0, found NaN/],
-        [["train", "--data", corpus, "--out", "x", "--n-embd", "30", "--n-head", "4"], /divisible by n_head/],
+        [
+            ["train", "--data", corpus, "--out", "x", "--lr", "fast"],
+            /--lr needs a number; found "fast"/,
+        ],
+        [
+            ["train", "--data", corpus, "--out", "x", "--lr", "-0.1"],
+            /lr must be a finite number > 0, found -0.1/,
+        ],
+        [
+            ["train", "--data", corpus, "--out", "x", "--lr", "nan"],
+            /lr must be a finite number > 0, found NaN/,
+        ],
+        [
+            ["train", "--data", corpus, "--out", "x", "--n-embd", "30", "--n-head", "4"],
+            /divisible by n_head/,
+        ],
         [["train", "--data", corpus], /--out DIR is required/],
         [["train", "--preset", "huge", "--data", corpus, "--out", "x"], /Unknown preset "huge"/],
         [["resume"], /exactly one run folder/],
@@ -55,14 +70,38 @@ test("--help prints the usage and each command's options", () => {
     assert.match(r.stdout, /Usage: lm-lab <command>/);
     const t = lmLab("train", "--help");
     assert.equal(t.code, 0);
-    for (const flag of ["--preset", "--data", "--out", "--iters", "--lr", "--n-layer", "--threads", "--json"]) {
+    for (const flag of [
+        "--preset",
+        "--data",
+        "--out",
+        "--iters",
+        "--lr",
+        "--n-layer",
+        "--threads",
+        "--json",
+    ]) {
         assert.ok(t.stdout.includes(flag), `train --help lists ${flag}`);
     }
 });
 
 test("train, eval and bench end with their JSON result lines", () => {
     const out = join(dir, "run");
-    const train = lmLab("train", "--preset", "tiny", "--data", corpus, "--out", out, "--iters", "12", "--eval-iters", "2", "--threads", "1", "--json");
+    const train = lmLab(
+        "train",
+        "--preset",
+        "tiny",
+        "--data",
+        corpus,
+        "--out",
+        out,
+        "--iters",
+        "12",
+        "--eval-iters",
+        "2",
+        "--threads",
+        "1",
+        "--json",
+    );
     assert.equal(train.code, 0, train.stderr);
     const result = lastJson(train.stdout);
     assert.equal(result.type, "result");
@@ -82,7 +121,20 @@ test("train, eval and bench end with their JSON result lines", () => {
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.equal(lastJson(resumed.stdout).step, 14);
 
-    const bench = lmLab("bench", "--preset", "tiny", "--data", corpus, "--iters", "3", "--warmup", "1", "--threads", "1", "--json");
+    const bench = lmLab(
+        "bench",
+        "--preset",
+        "tiny",
+        "--data",
+        corpus,
+        "--iters",
+        "3",
+        "--warmup",
+        "1",
+        "--threads",
+        "1",
+        "--json",
+    );
     assert.equal(bench.code, 0, bench.stderr);
     const b = lastJson(bench.stdout);
     assert.equal(b.iters, 3);

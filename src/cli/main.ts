@@ -3,7 +3,13 @@
 
 import { log } from "../engine/log";
 import { UserError } from "../engine/types";
-import { benchCommand, evalCommand, resumeCommand, trainCommand, trainCommandHelp } from "./trainCommands";
+import {
+    benchCommand,
+    evalCommand,
+    resumeCommand,
+    trainCommand,
+    trainCommandHelp,
+} from "./trainCommands";
 
 const analysisNames = ["analyze", "attention", "generate", "export"];
 
@@ -34,7 +40,8 @@ export async function runCli(argv: string[]): Promise<number> {
             case "help":
             case "--help":
             case "-h":
-                if (rest[0] && trainCommandHelp[rest[0]]) process.stdout.write(trainCommandHelp[rest[0]] + "\n");
+                if (rest[0] && trainCommandHelp[rest[0]])
+                    process.stdout.write(trainCommandHelp[rest[0]] + "\n");
                 else process.stdout.write(usage + "\n");
                 return command === undefined ? 2 : 0;
             case "train":
@@ -50,14 +57,18 @@ export async function runCli(argv: string[]): Promise<number> {
                     const { runAnalysisCommand } = await import("./analysisCommands");
                     return await runAnalysisCommand(command, rest);
                 }
-                throw new UserError(`Unknown command "${command}". Commands: train, resume, eval, bench, ${analysisNames.join(", ")}.`);
+                throw new UserError(
+                    `Unknown command "${command}". Commands: train, resume, eval, bench, ${analysisNames.join(", ")}.`,
+                );
         }
     } catch (e) {
         if (e instanceof UserError) {
             process.stderr.write(`lm-lab ${command ?? ""}: ${e.message}\n`);
             return 2;
         }
-        process.stderr.write(`lm-lab ${command ?? ""} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        process.stderr.write(
+            `lm-lab ${command ?? ""} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+        );
         return 1;
     }
 }

@@ -19,7 +19,10 @@ export const processOutput: Output = {
 };
 
 /** A listener that prints a run's events in the chosen format. */
-export function reporter(json: boolean, out: Output = processOutput): TrainerListener & { done(): void } {
+export function reporter(
+    json: boolean,
+    out: Output = processOutput,
+): TrainerListener & { done(): void } {
     let barShown = false;
     let lastLine = 0;
     const clearBar = () => {

@@ -10,7 +10,12 @@ import { lrAt } from "../engine/train/schedule";
 import { UserError } from "../engine/types";
 import { formatOptions, parseArgs, type OptionSpec } from "./args";
 import { processOutput, reporter, type Output } from "./reporter";
-import { commonOptions, corpusOptions, hyperParameterOptions, trainSettingsFrom } from "./trainOptions";
+import {
+    commonOptions,
+    corpusOptions,
+    hyperParameterOptions,
+    trainSettingsFrom,
+} from "./trainOptions";
 
 const trainSpecs: OptionSpec[] = [
     ...corpusOptions,
@@ -19,12 +24,22 @@ const trainSpecs: OptionSpec[] = [
     ...commonOptions,
 ];
 const resumeSpecs: OptionSpec[] = [
-    { name: "iters", key: "max_iters", kind: "int", help: "train up to this many iterations in all" },
+    {
+        name: "iters",
+        key: "max_iters",
+        kind: "int",
+        help: "train up to this many iterations in all",
+    },
     { name: "tokenizer", kind: "string", help: "tokenizer.json that must match the checkpoint's" },
     ...commonOptions,
 ];
 const evalSpecs: OptionSpec[] = [
-    { name: "eval-iters", key: "eval_iters", kind: "int", help: "validation batches (default 200)" },
+    {
+        name: "eval-iters",
+        key: "eval_iters",
+        kind: "int",
+        help: "validation batches (default 200)",
+    },
     ...commonOptions,
 ];
 const benchSpecs: OptionSpec[] = [
@@ -45,34 +60,51 @@ export const trainCommandHelp: Record<string, string> = {
 export async function trainCommand(argv: string[], out: Output = processOutput): Promise<number> {
     const { options, positionals } = parseArgs(argv, trainSpecs);
     if (options.help) return help("train", out);
-    if (positionals.length > 0) throw new UserError(`Unexpected argument "${positionals[0]}" (data files go after --data).`);
+    if (positionals.length > 0)
+        throw new UserError(
+            `Unexpected argument "${positionals[0]}" (data files go after --data).`,
+        );
     if (!options.out) throw new UserError("--out DIR is required: the run folder to create.");
     const json = Boolean(options.json);
     const listener = reporter(json, out);
-    const trainer = await Trainer.create({ ...trainSettingsFrom(options), out: options.out as string }, { listener });
-    if (!json) out.line(`training in ${trainer.dir} (${trainer.config.max_iters} iterations); Ctrl-C stops and keeps a checkpoint`);
+    const trainer = await Trainer.create(
+        { ...trainSettingsFrom(options), out: options.out as string },
+        { listener },
+    );
+    if (!json)
+        out.line(
+            `training in ${trainer.dir} (${trainer.config.max_iters} iterations); Ctrl-C stops and keeps a checkpoint`,
+        );
     return finishRun(trainer, json, out, listener.done);
 }
 
 export async function resumeCommand(argv: string[], out: Output = processOutput): Promise<number> {
     const { options, positionals } = parseArgs(argv, resumeSpecs);
     if (options.help) return help("resume", out);
-    if (positionals.length !== 1) throw new UserError("resume needs exactly one run folder: lm-lab resume DIR.");
+    if (positionals.length !== 1)
+        throw new UserError("resume needs exactly one run folder: lm-lab resume DIR.");
     const json = Boolean(options.json);
     const listener = reporter(json, out);
     const trainer = await Trainer.resume(
         positionals[0],
-        { maxIters: options.max_iters as number | undefined, tokenizer: options.tokenizer as string | undefined },
+        {
+            maxIters: options.max_iters as number | undefined,
+            tokenizer: options.tokenizer as string | undefined,
+        },
         { listener, threads: options.threads as number | undefined },
     );
-    if (!json) out.line(`resuming ${trainer.dir} at step ${trainer.currentStep} of ${trainer.config.max_iters}`);
+    if (!json)
+        out.line(
+            `resuming ${trainer.dir} at step ${trainer.currentStep} of ${trainer.config.max_iters}`,
+        );
     return finishRun(trainer, json, out, listener.done);
 }
 
 export async function evalCommand(argv: string[], out: Output = processOutput): Promise<number> {
     const { options, positionals } = parseArgs(argv, evalSpecs);
     if (options.help) return help("eval", out);
-    if (positionals.length !== 1) throw new UserError("eval needs exactly one run folder: lm-lab eval DIR.");
+    if (positionals.length !== 1)
+        throw new UserError("eval needs exactly one run folder: lm-lab eval DIR.");
     const started = performance.now();
     const point = await evaluateRun(positionals[0], {
         evalIters: options.eval_iters as number | undefined,
@@ -80,20 +112,24 @@ export async function evalCommand(argv: string[], out: Output = processOutput): 
     });
     const seconds = (performance.now() - started) / 1000;
     if (options.json) {
-        out.line(JSON.stringify({
-            type: "result",
-            dir: resolve(positionals[0]),
-            step: point.step,
-            eval_iters: options.eval_iters ?? null,
-            train_loss: point.trainLoss,
-            val_loss: point.valLoss,
-            val_perplexity: point.valPerplexity,
-            val_bits_per_char: point.valBitsPerChar,
-            seconds,
-        }));
+        out.line(
+            JSON.stringify({
+                type: "result",
+                dir: resolve(positionals[0]),
+                step: point.step,
+                eval_iters: options.eval_iters ?? null,
+                train_loss: point.trainLoss,
+                val_loss: point.valLoss,
+                val_perplexity: point.valPerplexity,
+                val_bits_per_char: point.valBitsPerChar,
+                seconds,
+            }),
+        );
     } else {
-        out.line(`step ${point.step}: val loss ${point.valLoss.toFixed(4)}, perplexity ${point.valPerplexity.toFixed(3)}, ` +
-            `${point.valBitsPerChar.toFixed(4)} bits/char (train loss ${point.trainLoss.toFixed(4)}; ${seconds.toFixed(1)} s)`);
+        out.line(
+            `step ${point.step}: val loss ${point.valLoss.toFixed(4)}, perplexity ${point.valPerplexity.toFixed(3)}, ` +
+                `${point.valBitsPerChar.toFixed(4)} bits/char (train loss ${point.trainLoss.toFixed(4)}; ${seconds.toFixed(1)} s)`,
+        );
     }
     return 0;
 }
@@ -105,8 +141,14 @@ export async function benchCommand(argv: string[], out: Output = processOutput):
     if (positionals.length > 0) throw new UserError(`Unexpected argument "${positionals[0]}".`);
     const iters = (options.iters as number | undefined) ?? 50;
     const warmup = (options.warmup as number | undefined) ?? 5;
-    if (iters < 1 || warmup < 0) throw new UserError(`--iters must be >= 1 and --warmup >= 0; found ${iters} and ${warmup}.`);
-    const config = resolveTrainConfig({ ...trainSettingsFrom(options), out: "(bench: no run folder)" });
+    if (iters < 1 || warmup < 0)
+        throw new UserError(
+            `--iters must be >= 1 and --warmup >= 0; found ${iters} and ${warmup}.`,
+        );
+    const config = resolveTrainConfig({
+        ...trainSettingsFrom(options),
+        out: "(bench: no run folder)",
+    });
     const data = await prepareData(config);
     const model = modelConfigFor(config, data.tokenizer.vocabSize);
     const step = await createTrainStep(model, config, {});
@@ -117,9 +159,11 @@ export async function benchCommand(argv: string[], out: Output = processOutput):
             const batch = data.train.next();
             const { loss } = await step.step(batch.x, batch.y, lrAt(i, config), i + 1);
             const ms = performance.now() - started;
-            if (!Number.isFinite(loss)) throw new Error(`non-finite loss ${loss} at bench step ${i + 1}`);
+            if (!Number.isFinite(loss))
+                throw new Error(`non-finite loss ${loss} at bench step ${i + 1}`);
             if (i >= warmup) times.push(ms);
-            if (!options.json && out.isTTY) out.status(`\r\x1b[Kstep ${i + 1}/${warmup + iters} ${ms.toFixed(1)} ms`);
+            if (!options.json && out.isTTY)
+                out.status(`\r\x1b[Kstep ${i + 1}/${warmup + iters} ${ms.toFixed(1)} ms`);
         }
     } finally {
         await step.dispose();
@@ -138,17 +182,27 @@ export async function benchCommand(argv: string[], out: Output = processOutput):
         tokens_per_sec: Math.round((config.batch_size * config.block_size * 1000) / median(sorted)),
     };
     if (options.json) out.line(JSON.stringify(result));
-    else out.line(`${iters} steps: median ${result.ms_per_iter_median} ms/iter (min ${result.ms_per_iter_min}, mean ${result.ms_per_iter_mean}), ${result.tokens_per_sec} tokens/s`);
+    else
+        out.line(
+            `${iters} steps: median ${result.ms_per_iter_median} ms/iter (min ${result.ms_per_iter_min}, mean ${result.ms_per_iter_mean}), ${result.tokens_per_sec} tokens/s`,
+        );
     return 0;
 }
 
 /** Runs to the end; the first Ctrl-C stops with a checkpoint, a second one exits at once. */
-async function finishRun(trainer: Trainer, json: boolean, out: Output, done: () => void): Promise<number> {
+async function finishRun(
+    trainer: Trainer,
+    json: boolean,
+    out: Output,
+    done: () => void,
+): Promise<number> {
     let interrupts = 0;
     const onSignal = () => {
         interrupts++;
         if (interrupts > 1) process.exit(130);
-        process.stderr.write("\nstopping: writing a checkpoint (Ctrl-C again to quit without it)\n");
+        process.stderr.write(
+            "\nstopping: writing a checkpoint (Ctrl-C again to quit without it)\n",
+        );
         void trainer.stop();
     };
     process.on("SIGINT", onSignal);
@@ -164,26 +218,31 @@ async function finishRun(trainer: Trainer, json: boolean, out: Output, done: () 
     }
     const seconds = (performance.now() - started) / 1000;
     if (json) {
-        out.line(JSON.stringify({
-            type: "result",
-            run_id: result.runId,
-            dir: result.dir,
-            state: result.state,
-            step: result.step,
-            loss: result.lastLoss ?? null,
-            val_loss: result.valLoss ?? null,
-            val_perplexity: result.valPerplexity ?? null,
-            val_bits_per_char: result.valBitsPerChar ?? null,
-            ms_per_iter_median: result.msPerIterMedian !== undefined ? round(result.msPerIterMedian, 3) : null,
-            train_seconds: round(seconds, 1),
-            lr_scale: result.lrScale,
-            rollbacks: result.rollbacks,
-            max_rss_mb: round(process.resourceUsage().maxRSS / 1024, 1),
-            message: result.message ?? null,
-        }));
+        out.line(
+            JSON.stringify({
+                type: "result",
+                run_id: result.runId,
+                dir: result.dir,
+                state: result.state,
+                step: result.step,
+                loss: result.lastLoss ?? null,
+                val_loss: result.valLoss ?? null,
+                val_perplexity: result.valPerplexity ?? null,
+                val_bits_per_char: result.valBitsPerChar ?? null,
+                ms_per_iter_median:
+                    result.msPerIterMedian !== undefined ? round(result.msPerIterMedian, 3) : null,
+                train_seconds: round(seconds, 1),
+                lr_scale: result.lrScale,
+                rollbacks: result.rollbacks,
+                max_rss_mb: round(process.resourceUsage().maxRSS / 1024, 1),
+                message: result.message ?? null,
+            }),
+        );
     } else {
         const val = result.valLoss !== undefined ? `, val loss ${result.valLoss.toFixed(4)}` : "";
-        out.line(`${result.state} at step ${result.step}${val}; ${seconds.toFixed(1)} s; run folder ${result.dir}`);
+        out.line(
+            `${result.state} at step ${result.step}${val}; ${seconds.toFixed(1)} s; run folder ${result.dir}`,
+        );
     }
     if (result.state === "failed") {
         process.stderr.write(`error: ${result.message}\n`);

@@ -2,7 +2,11 @@
 // Stdout carries protocol messages only; everything else, console output of libraries
 // included, goes to stderr, which the extension shows in its engine output channel.
 
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-jsonrpc/node";
+import {
+    createMessageConnection,
+    StreamMessageReader,
+    StreamMessageWriter,
+} from "vscode-jsonrpc/node";
 import { log } from "./log";
 import { EngineServer } from "./server";
 

@@ -13,17 +13,30 @@ import {
     StreamMessageWriter,
 } from "vscode-jsonrpc/node";
 import { repoRoot } from "../../test/support/paths";
-import { Methods, Notifications, type RunState, type TrainConfig, type TrainProgress } from "../protocol";
+import {
+    Methods,
+    Notifications,
+    type RunState,
+    type TrainConfig,
+    type TrainProgress,
+} from "../protocol";
 import { resolveTrainConfig } from "./train/config";
 import { smallCorpus, tempDir } from "./train/testSupport";
 
-const engine = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "src", "engine", "main.ts")], {
-    cwd: repoRoot,
-    stdio: ["pipe", "pipe", "pipe"],
-});
+const engine = spawn(
+    process.execPath,
+    ["--import", "tsx", join(repoRoot, "src", "engine", "main.ts")],
+    {
+        cwd: repoRoot,
+        stdio: ["pipe", "pipe", "pipe"],
+    },
+);
 let stderr = "";
 engine.stderr.on("data", (chunk) => (stderr += chunk));
-const connection = createMessageConnection(new StreamMessageReader(engine.stdout), new StreamMessageWriter(engine.stdin));
+const connection = createMessageConnection(
+    new StreamMessageReader(engine.stdout),
+    new StreamMessageWriter(engine.stdin),
+);
 connection.listen();
 after(() => {
     connection.dispose();
@@ -37,7 +50,9 @@ function listen<T>(type: { method: string }, listener: (value: T) => void): () =
     if (!set) {
         const created = new Set<(value: unknown) => void>();
         listeners.set(type.method, created);
-        connection.onNotification(type.method, (value: unknown) => [...created].forEach((l) => l(value)));
+        connection.onNotification(type.method, (value: unknown) =>
+            [...created].forEach((l) => l(value)),
+        );
         set = created;
     }
     const l = listener as (value: unknown) => void;
@@ -46,9 +61,16 @@ function listen<T>(type: { method: string }, listener: (value: T) => void): () =
 }
 
 /** Resolves with the first notification value that satisfies `predicate`. */
-function waitFor<T>(type: { method: string }, predicate: (value: T) => boolean, what: string): Promise<T> {
+function waitFor<T>(
+    type: { method: string },
+    predicate: (value: T) => boolean,
+    what: string,
+): Promise<T> {
     return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; engine stderr:\n${stderr}`)), 60_000);
+        const timer = setTimeout(
+            () => reject(new Error(`timed out waiting for ${what}; engine stderr:\n${stderr}`)),
+            60_000,
+        );
         const remove = listen<T>(type, (value) => {
             if (!predicate(value)) return;
             clearTimeout(timer);
@@ -82,13 +104,19 @@ test("a run streams progress and can be paused, continued and stopped", async ()
     });
     const states: RunState[] = [];
     listen<{ state: RunState }>(Notifications.runState, (s) => states.push(s.state));
-    const firstProgress = waitFor<TrainProgress>(Notifications.progress, (p) => p.step >= 3, "progress");
+    const firstProgress = waitFor<TrainProgress>(
+        Notifications.progress,
+        (p) => p.step >= 3,
+        "progress",
+    );
     const summary = await connection.sendRequest(Methods.startRun, config);
     assert.ok(summary.state === "starting" || summary.state === "running", summary.state);
     assert.equal(summary.maxIters, 100_000);
     const progress = await firstProgress;
     assert.equal(progress.runId, summary.runId);
-    assert.ok(Number.isFinite(progress.loss) && progress.msPerIter > 0 && progress.tokensPerSec > 0);
+    assert.ok(
+        Number.isFinite(progress.loss) && progress.msPerIter > 0 && progress.tokensPerSec > 0,
+    );
 
     // A second run while one trains is refused with a message saying so.
     await assert.rejects(
@@ -96,10 +124,18 @@ test("a run streams progress and can be paused, continued and stopped", async ()
         (e: unknown) => e instanceof ResponseError && /already training/.test(e.message),
     );
 
-    const paused = waitFor<{ state: RunState }>(Notifications.runState, (s) => s.state === "paused", "paused");
+    const paused = waitFor<{ state: RunState }>(
+        Notifications.runState,
+        (s) => s.state === "paused",
+        "paused",
+    );
     await connection.sendRequest(Methods.pauseRun, { runId: summary.runId });
     await paused;
-    const running = waitFor<{ state: RunState }>(Notifications.runState, (s) => s.state === "running", "running");
+    const running = waitFor<{ state: RunState }>(
+        Notifications.runState,
+        (s) => s.state === "running",
+        "running",
+    );
     await connection.sendRequest(Methods.continueRun, { runId: summary.runId });
     await running;
     await waitFor<TrainProgress>(Notifications.progress, () => true, "progress after continue");
@@ -115,7 +151,10 @@ test("a run streams progress and can be paused, continued and stopped", async ()
     const trainSteps = metrics.filter((m) => m.kind === "train").length;
     assert.equal(trainSteps, runs[0].step);
 
-    const point = await connection.sendRequest(Methods.evaluateRun, { dir: runs[0].dir, evalIters: 2 });
+    const point = await connection.sendRequest(Methods.evaluateRun, {
+        dir: runs[0].dir,
+        evalIters: 2,
+    });
     assert.equal(point.step, runs[0].step);
     assert.ok(point.valLoss > 0 && point.valLoss < 6);
 });
@@ -123,11 +162,15 @@ test("a run streams progress and can be paused, continued and stopped", async ()
 test("errors come back with the UserError's text", async () => {
     await assert.rejects(
         connection.sendRequest(Methods.startRun, resolveBad()),
-        (e: unknown) => e instanceof ResponseError && e.code === 1 && /lr must be a finite number > 0, found -1/.test(e.message),
+        (e: unknown) =>
+            e instanceof ResponseError &&
+            e.code === 1 &&
+            /lr must be a finite number > 0, found -1/.test(e.message),
     );
     await assert.rejects(
         connection.sendRequest(Methods.pauseRun, { runId: "nope" }),
-        (e: unknown) => e instanceof ResponseError && /No active run with id "nope"/.test(e.message),
+        (e: unknown) =>
+            e instanceof ResponseError && /No active run with id "nope"/.test(e.message),
     );
     await assert.rejects(
         connection.sendRequest(Methods.runMetrics, { dir: join(dir, "nowhere") }),
@@ -137,7 +180,9 @@ test("errors come back with the UserError's text", async () => {
 });
 
 test("shutdown answers and the process exits", async () => {
-    const exited = new Promise<number | null>((resolve) => engine.once("exit", (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+        engine.once("exit", (code) => resolve(code)),
+    );
     await connection.sendRequest(Methods.shutdown, undefined);
     connection.dispose();
     engine.stdin.end();
@@ -145,6 +190,10 @@ test("shutdown answers and the process exits", async () => {
 });
 
 function resolveBad(): TrainConfig {
-    const config = resolveTrainConfig({ preset: "tiny", data: [corpus], out: join(dir, "runs", "bad") });
+    const config = resolveTrainConfig({
+        preset: "tiny",
+        data: [corpus],
+        out: join(dir, "runs", "bad"),
+    });
     return { ...config, lr: -1 };
 }

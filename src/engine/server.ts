@@ -37,7 +37,9 @@ export class EngineServer {
         this.disposers.push(
             log.addSink((level, message) => {
                 if (level === "debug") return;
-                void connection.sendNotification(Notifications.log, { level, message }).catch(() => undefined);
+                void connection
+                    .sendNotification(Notifications.log, { level, message })
+                    .catch(() => undefined);
             }),
         );
         this.register();
@@ -55,7 +57,10 @@ export class EngineServer {
 
     private register(): void {
         const c = this.connection;
-        const handle = <P, R>(type: { method: string }, fn: (params: P, token: CancellationToken) => Promise<R> | R) =>
+        const handle = <P, R>(
+            type: { method: string },
+            fn: (params: P, token: CancellationToken) => Promise<R> | R,
+        ) =>
             c.onRequest(type.method, async (params: P, token: CancellationToken) => {
                 try {
                     return await fn(params, token);
@@ -67,8 +72,12 @@ export class EngineServer {
         handle(Methods.initialize, (o: EngineOptions) => this.initialize(o));
         handle(Methods.shutdown, () => this.dispose());
 
-        handle(Methods.loadModel, async (p: { path: string }) => (await this.service()).loadModel(p.path));
-        handle(Methods.modelInfo, async () => (this.analysis ? (await this.service()).info() : null));
+        handle(Methods.loadModel, async (p: { path: string }) =>
+            (await this.service()).loadModel(p.path),
+        );
+        handle(Methods.modelInfo, async () =>
+            this.analysis ? (await this.service()).info() : null,
+        );
         handle(Methods.analyze, async (p) => (await this.service()).analyze(p as never));
         handle(Methods.nextToken, async (p) => (await this.service()).nextToken(p as never));
         handle(Methods.attention, async (p) => (await this.service()).attention(p as never));
@@ -80,7 +89,11 @@ export class EngineServer {
                 return await service.generate(
                     p as never,
                     (text: string, id: number) =>
-                        void c.sendNotification(Notifications.generated, { requestId: p.requestId, text, id }),
+                        void c.sendNotification(Notifications.generated, {
+                            requestId: p.requestId,
+                            text,
+                            id,
+                        }),
                     abort.signal,
                 );
             } finally {
@@ -93,7 +106,9 @@ export class EngineServer {
             this.launch(() => Trainer.create(config, this.trainerOptions())),
         );
         handle(Methods.resumeRun, (p: { dir: string; maxIters?: number }) =>
-            this.launch(() => Trainer.resume(p.dir, { maxIters: p.maxIters }, this.trainerOptions())),
+            this.launch(() =>
+                Trainer.resume(p.dir, { maxIters: p.maxIters }, this.trainerOptions()),
+            ),
         );
         handle(Methods.pauseRun, (p: { runId: string }) => this.active(p.runId).pause());
         handle(Methods.continueRun, (p: { runId: string }) => this.active(p.runId).continue());
@@ -101,7 +116,10 @@ export class EngineServer {
             await this.active(p.runId).stop();
         });
         handle(Methods.evaluateRun, (p: { dir: string; evalIters?: number }) =>
-            evaluateRun(p.dir, { evalIters: p.evalIters, threads: this.options.threads || undefined }),
+            evaluateRun(p.dir, {
+                evalIters: p.evalIters,
+                threads: this.options.threads || undefined,
+            }),
         );
         handle(Methods.listRuns, (p: { root: string }) => listRuns(p.root));
         handle(Methods.runMetrics, (p: { dir: string }) => readMetrics(p.dir));
@@ -109,13 +127,17 @@ export class EngineServer {
 
     private initialize(options: EngineOptions): EngineInfo {
         if (!Number.isInteger(options?.threads) || options.threads < 0) {
-            throw new UserError(`threads must be an integer >= 0, found ${String(options?.threads)}.`);
+            throw new UserError(
+                `threads must be an integer >= 0, found ${String(options?.threads)}.`,
+            );
         }
         this.options = { ...options };
         const backends = listSupportedBackends()
             .filter((b) => b.bundled)
             .map((b) => b.name);
-        log.info(`engine ${engineVersion} (pid ${process.pid}), ORT ${ortEnv.versions.node}, options ${JSON.stringify(options)}`);
+        log.info(
+            `engine ${engineVersion} (pid ${process.pid}), ORT ${ortEnv.versions.node}, options ${JSON.stringify(options)}`,
+        );
         return {
             version: engineVersion,
             ortVersion: ortEnv.versions.node ?? ortEnv.versions.common,
@@ -145,7 +167,8 @@ export class EngineServer {
 
     private checkIdle(): void {
         const t = this.trainer;
-        if (this.starting) throw new UserError("A run is being started; only one run trains at a time.");
+        if (this.starting)
+            throw new UserError("A run is being started; only one run trains at a time.");
         if (t && t.isActive) {
             throw new UserError(
                 `A run is already training (${t.runId} in ${t.dir}). Only one run trains at a time: stop it first.`,
@@ -156,7 +179,9 @@ export class EngineServer {
     private active(runId: string): Trainer {
         const t = this.trainer;
         if (!t || t.runId !== runId || !t.isActive) {
-            throw new UserError(`No active run with id "${runId}"${t?.isActive ? ` (the active run is ${t.runId})` : ""}.`);
+            throw new UserError(
+                `No active run with id "${runId}"${t?.isActive ? ` (the active run is ${t.runId})` : ""}.`,
+            );
         }
         return t;
     }
@@ -184,7 +209,8 @@ export class EngineServer {
 
 function toResponseError(method: string, e: unknown): ResponseError<{ code: string } | undefined> {
     if (e instanceof ResponseError) return e;
-    if (e instanceof UserError) return new ResponseError(userErrorCode, e.message, { code: e.code });
+    if (e instanceof UserError)
+        return new ResponseError(userErrorCode, e.message, { code: e.code });
     log.error(`${method} failed:`, e);
     const message = e instanceof Error ? e.message : String(e);
     return new ResponseError(ErrorCodes.InternalError, message, undefined);

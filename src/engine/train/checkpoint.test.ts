@@ -3,19 +3,43 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
+import {
+    cpSync,
+    existsSync,
+    mkdirSync,
+    renameSync,
+    rmSync,
+    writeFileSync,
+    appendFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { initParams } from "../model/init";
 import { trainCharTokenizer } from "../tokenizer";
 import { UserError, type GptConfig } from "../types";
 import { findCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint";
-import { appendMetrics, listRuns, readMetrics, truncateMetrics, writeRunRecord, type RunRecord } from "./runFolder";
+import {
+    appendMetrics,
+    listRuns,
+    readMetrics,
+    truncateMetrics,
+    writeRunRecord,
+    type RunRecord,
+} from "./runFolder";
 import { tempDir } from "./testSupport";
 import { resolveTrainConfig } from "./config";
 
 const model: GptConfig = {
-    n_layer: 1, n_head: 2, n_embd: 8, block_size: 8, vocab_size: 12, dropout: 0, bias: true,
-    layer_norm_epsilon: 1e-5, activation: "gelu", attention: "causal", objective: "clm",
+    n_layer: 1,
+    n_head: 2,
+    n_embd: 8,
+    block_size: 8,
+    vocab_size: 12,
+    dropout: 0,
+    bias: true,
+    layer_norm_epsilon: 1e-5,
+    activation: "gelu",
+    attention: "causal",
+    objective: "clm",
 };
 
 function checkpointAt(step: number, seed: number): Checkpoint {
@@ -28,7 +52,14 @@ function checkpointAt(step: number, seed: number): Checkpoint {
         params,
         m,
         v,
-        state: { step, sampler: { position: step * 3 }, lrScale: 0.25, rollbacks: 2, bestValLoss: 1.5, elapsedSec: 4 },
+        state: {
+            step,
+            sampler: { position: step * 3 },
+            lrScale: 0.25,
+            rollbacks: 2,
+            bestValLoss: 1.5,
+            elapsedSec: 4,
+        },
     };
 }
 
@@ -43,11 +74,16 @@ test("a checkpoint round-trips bit for bit", () => {
     for (const key of ["params", "m", "v"] as const) {
         assert.equal(read[key].size, written[key].size);
         for (const [name, data] of written[key]) {
-            assert.deepEqual(new Uint32Array(read[key].get(name)!.buffer.slice(0)), new Uint32Array(data.buffer.slice(0)), name);
+            assert.deepEqual(
+                new Uint32Array(read[key].get(name)!.buffer.slice(0)),
+                new Uint32Array(data.buffer.slice(0)),
+                name,
+            );
         }
     }
     // The model files are published at the top for loaders, identical to the checkpoint's.
-    for (const name of ["model.safetensors", "config.json", "tokenizer.json"]) assert.ok(existsSync(join(dir, name)));
+    for (const name of ["model.safetensors", "config.json", "tokenizer.json"])
+        assert.ok(existsSync(join(dir, name)));
 });
 
 test("a later checkpoint replaces the earlier one; an interrupted swap still leaves a whole one", () => {
@@ -73,14 +109,23 @@ test("a later checkpoint replaces the earlier one; an interrupted swap still lea
 
 test("damaged checkpoints give errors naming the file", () => {
     const dir = tempDir("damaged");
-    assert.throws(() => readCheckpoint(dir), (e: unknown) => e instanceof UserError && /no checkpoint/.test(e.message));
+    assert.throws(
+        () => readCheckpoint(dir),
+        (e: unknown) => e instanceof UserError && /no checkpoint/.test(e.message),
+    );
     writeCheckpoint(dir, checkpointAt(3, 1));
     const copy = tempDir("damaged-copy");
     cpSync(dir, copy, { recursive: true });
     writeFileSync(join(copy, "checkpoint", "optimizer.safetensors"), Buffer.alloc(4));
-    assert.throws(() => readCheckpoint(copy), (e: unknown) => e instanceof UserError && /optimizer\.safetensors/.test(e.message));
+    assert.throws(
+        () => readCheckpoint(copy),
+        (e: unknown) => e instanceof UserError && /optimizer\.safetensors/.test(e.message),
+    );
     rmSync(join(dir, "checkpoint", "config.json"));
-    assert.throws(() => readCheckpoint(dir), (e: unknown) => e instanceof UserError && /config\.json is missing/.test(e.message));
+    assert.throws(
+        () => readCheckpoint(dir),
+        (e: unknown) => e instanceof UserError && /config\.json is missing/.test(e.message),
+    );
 });
 
 test("metrics append, survive a torn last line, and truncate to a resumed step", () => {
@@ -88,14 +133,44 @@ test("metrics append, survive a torn last line, and truncate to a resumed step",
     const dir = join(root, "a");
     mkdirSync(dir);
     const config = resolveTrainConfig({ preset: "tiny", data: ["x.txt"], out: dir });
-    const record: RunRecord = { runId: "a", config, createdAt: "2026-01-01T00:00:00Z", updatedAt: "", state: "stopped", step: 3 };
+    const record: RunRecord = {
+        runId: "a",
+        config,
+        createdAt: "2026-01-01T00:00:00Z",
+        updatedAt: "",
+        state: "stopped",
+        step: 3,
+    };
     writeRunRecord(dir, record);
-    const train = (step: number) => ({ kind: "train" as const, step, maxIters: 9, loss: 1, lr: 1, gradNorm: 1, tokensPerSec: 1, msPerIter: 1, etaSec: 1, elapsedSec: 1 });
-    appendMetrics(dir, [train(1), train(2), { kind: "event", step: 2, message: "hello" }, train(3), train(4)]);
+    const train = (step: number) => ({
+        kind: "train" as const,
+        step,
+        maxIters: 9,
+        loss: 1,
+        lr: 1,
+        gradNorm: 1,
+        tokensPerSec: 1,
+        msPerIter: 1,
+        etaSec: 1,
+        elapsedSec: 1,
+    });
+    appendMetrics(dir, [
+        train(1),
+        train(2),
+        { kind: "event", step: 2, message: "hello" },
+        train(3),
+        train(4),
+    ]);
     appendFileSync(join(dir, "metrics.jsonl"), '{"kind":"train","st');
-    assert.deepEqual(readMetrics(dir).map((r) => r.step), [1, 2, 2, 3, 4]);
+    assert.deepEqual(
+        readMetrics(dir).map((r) => r.step),
+        [1, 2, 2, 3, 4],
+    );
     truncateMetrics(dir, 2);
-    assert.deepEqual(readMetrics(dir).map((r) => `${r.kind}${r.step}`), ["train1", "train2", "event2"]);
+    assert.deepEqual(
+        readMetrics(dir).map((r) => `${r.kind}${r.step}`),
+        ["train1", "train2", "event2"],
+    );
 
     // Listing: newest first; a damaged run.json is reported as a failed run, not hidden.
     const other = join(root, "b");
@@ -105,6 +180,13 @@ test("metrics append, survive a torn last line, and truncate to a resumed step",
     mkdirSync(broken);
     writeFileSync(join(broken, "run.json"), "{ not json");
     const runs = listRuns(root);
-    assert.deepEqual(runs.map((r) => [r.runId, r.state]), [["b", "stopped"], ["a", "stopped"], ["c", "failed"]]);
+    assert.deepEqual(
+        runs.map((r) => [r.runId, r.state]),
+        [
+            ["b", "stopped"],
+            ["a", "stopped"],
+            ["c", "failed"],
+        ],
+    );
     assert.deepEqual(listRuns(join(root, "missing")), []);
 });

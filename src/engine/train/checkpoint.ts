@@ -4,7 +4,15 @@
 // new one is in place). The model files are then also published at the top of the run folder,
 // which makes the folder loadable like a Hugging Face GPT-2 folder.
 
-import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import {
+    copyFileSync,
+    existsSync,
+    linkSync,
+    mkdirSync,
+    readFileSync,
+    renameSync,
+    rmSync,
+} from "node:fs";
 import { join } from "node:path";
 import { writeJsonAtomic } from "../io/atomic";
 import { UserError, type GptConfig } from "../types";
@@ -81,7 +89,10 @@ export function hasCheckpoint(runDir: string): boolean {
 /** Reads the last complete checkpoint; a UserError names the missing or damaged file. */
 export function readCheckpoint(runDir: string): Checkpoint {
     const dir = findCheckpoint(runDir);
-    if (!dir) throw new UserError(`${runDir} has no checkpoint to resume from (no ${checkpointDir}/ folder).`);
+    if (!dir)
+        throw new UserError(
+            `${runDir} has no checkpoint to resume from (no ${checkpointDir}/ folder).`,
+        );
     const modelConfig = gptConfigFromHf(readJson(join(dir, "config.json")));
     const tokenizer = readJson(join(dir, "tokenizer.json")) as object;
     const state = readJson(join(dir, "trainer_state.json")) as TrainerState;
@@ -94,7 +105,10 @@ export function readCheckpoint(runDir: string): Checkpoint {
     for (const [name, data] of readTensorFile(join(dir, "optimizer.safetensors"))) {
         if (name.startsWith("m.")) m.set(name.slice(2), data);
         else if (name.startsWith("v.")) v.set(name.slice(2), data);
-        else throw new UserError(`optimizer.safetensors in ${dir} holds an unexpected tensor "${name}".`);
+        else
+            throw new UserError(
+                `optimizer.safetensors in ${dir} holds an unexpected tensor "${name}".`,
+            );
     }
     for (const name of params.keys()) {
         if (!m.has(name) || !v.has(name)) {

@@ -23,14 +23,30 @@ test("nanogpt-cpu is nanoGPT's CPU recipe", () => {
         ["char", 4, 4, 128, 64, 12, 0, false],
     );
     assert.deepEqual(
-        [c.lr, c.min_lr, c.warmup_iters, c.max_iters, c.beta1, c.beta2, c.weight_decay, c.grad_clip, c.eval_interval],
+        [
+            c.lr,
+            c.min_lr,
+            c.warmup_iters,
+            c.max_iters,
+            c.beta1,
+            c.beta2,
+            c.weight_decay,
+            c.grad_clip,
+            c.eval_interval,
+        ],
         [1e-3, 1e-4, 100, 2000, 0.9, 0.99, 0.1, 1.0, 250],
     );
     assert.equal(modelConfigFor(c, 65).activation, "gelu");
 });
 
 test("explicit settings override the preset; undefined ones do not", () => {
-    const c = resolveTrainConfig({ ...base, preset: "tiny", lr: 0.01, n_layer: undefined, max_iters: 7 });
+    const c = resolveTrainConfig({
+        ...base,
+        preset: "tiny",
+        lr: 0.01,
+        n_layer: undefined,
+        max_iters: 7,
+    });
     assert.equal(c.lr, 0.01);
     assert.equal(c.max_iters, 7);
     assert.equal(c.n_layer, presets.tiny.n_layer);
@@ -56,7 +72,10 @@ test("nonsense settings are refused with a clear message", () => {
     refuses({ beta2: 1.5 }, /beta2 must be in \[0, 1\)/);
     refuses({ weight_decay: -0.1 }, /weight_decay must be a finite number >= 0/);
     refuses({ grad_clip: 0 }, /grad_clip must be a finite number > 0/);
-    refuses({ tokenizer: "bpe", bpeVocabSize: 100 }, /bpeVocabSize must be at least 257 .*found 100/);
+    refuses(
+        { tokenizer: "bpe", bpeVocabSize: 100 },
+        /bpeVocabSize must be at least 257 .*found 100/,
+    );
     refuses({ tokenizer: "word" }, /tokenizer must be "char" or "bpe", found "word"/);
     refuses({ data: [] }, /No training text/);
     refuses({ warmup_iters: -1 }, /warmup_iters must be 0 or more/);

@@ -13,15 +13,24 @@ export type TrainSettings = Partial<TrainConfig> & Pick<TrainConfig, "out">;
 export function resolveTrainConfig(settings: TrainSettings): TrainConfig {
     const presetName = settings.preset ?? defaultPreset;
     const base = getPreset(presetName);
-    const explicit = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
-    const config = { data: [], ...base, ...explicit, out: settings.out, preset: presetName } as TrainConfig;
+    const explicit = Object.fromEntries(
+        Object.entries(settings).filter(([, v]) => v !== undefined),
+    );
+    const config = {
+        data: [],
+        ...base,
+        ...explicit,
+        out: settings.out,
+        preset: presetName,
+    } as TrainConfig;
     validateTrainConfig(config);
     return config;
 }
 
 /** Throws a UserError naming the first setting that cannot work. */
 export function validateTrainConfig(c: TrainConfig): void {
-    if (!c.out || typeof c.out !== "string") throw new UserError("The run folder (out) is missing.");
+    if (!c.out || typeof c.out !== "string")
+        throw new UserError("The run folder (out) is missing.");
     if (!Array.isArray(c.data)) throw new UserError("data must be a list of files.");
     if (c.data.length === 0 && !c.text) {
         throw new UserError("No training text: give at least one data file or some inline text.");
@@ -32,7 +41,14 @@ export function validateTrainConfig(c: TrainConfig): void {
     if (c.objective !== "clm" && c.objective !== "mlm") {
         throw new UserError(`objective must be "clm" or "mlm", found "${String(c.objective)}".`);
     }
-    for (const key of ["n_layer", "n_head", "n_embd", "block_size", "batch_size", "max_iters"] as const) {
+    for (const key of [
+        "n_layer",
+        "n_head",
+        "n_embd",
+        "block_size",
+        "batch_size",
+        "max_iters",
+    ] as const) {
         positiveInteger(key, c[key]);
     }
     for (const key of ["eval_interval", "eval_iters", "checkpoint_interval"] as const) {
@@ -49,7 +65,9 @@ export function validateTrainConfig(c: TrainConfig): void {
         const vocab = c.bpeVocabSize ?? 0;
         positiveInteger("bpeVocabSize", vocab);
         if (vocab < 257) {
-            throw new UserError(`bpeVocabSize must be at least 257 (256 bytes plus a special token), found ${vocab}.`);
+            throw new UserError(
+                `bpeVocabSize must be at least 257 (256 bytes plus a special token), found ${vocab}.`,
+            );
         }
     }
     positiveFinite("lr", c.lr);
@@ -64,7 +82,8 @@ export function validateTrainConfig(c: TrainConfig): void {
         throw new UserError(`weight_decay must be a finite number >= 0, found ${c.weight_decay}.`);
     }
     positiveFinite("grad_clip", c.grad_clip);
-    if (typeof c.bias !== "boolean") throw new UserError(`bias must be true or false, found ${String(c.bias)}.`);
+    if (typeof c.bias !== "boolean")
+        throw new UserError(`bias must be true or false, found ${String(c.bias)}.`);
     if (c.threads !== undefined) nonNegativeInteger("threads", c.threads);
 }
 
@@ -111,6 +130,8 @@ function positiveFinite(name: string, value: number): void {
 function inRange(name: string, value: number, lo: number, hi: number, hiIncluded: boolean): void {
     const ok = typeof value === "number" && value >= lo && (hiIncluded ? value <= hi : value < hi);
     if (!ok) {
-        throw new UserError(`${name} must be in [${lo}, ${hi}${hiIncluded ? "]" : ")"}, found ${String(value)}.`);
+        throw new UserError(
+            `${name} must be in [${lo}, ${hi}${hiIncluded ? "]" : ")"}, found ${String(value)}.`,
+        );
     }
 }

@@ -5,7 +5,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TrainConfig } from "../../protocol";
-import { trainBpeTokenizer, trainCharTokenizer, tokenizerFromJSON, loadTokenizer } from "../tokenizer";
+import {
+    trainBpeTokenizer,
+    trainCharTokenizer,
+    tokenizerFromJSON,
+    loadTokenizer,
+} from "../tokenizer";
 import { UserError, type Tokenizer } from "../types";
 import type { Checkpoint } from "./checkpoint";
 import * as corpus from "../data/corpus";
@@ -35,13 +40,19 @@ const maskToken = "[MASK]";
  * Reads the corpus, trains a tokenizer unless one is given, and builds the samplers. Throws a
  * UserError for an empty, binary or too short corpus before anything is written anywhere.
  */
-export async function prepareData(config: TrainConfig, tokenizer?: Tokenizer): Promise<TrainingData> {
+export async function prepareData(
+    config: TrainConfig,
+    tokenizer?: Tokenizer,
+): Promise<TrainingData> {
     const text = corpus.readCorpus(config.data, config.text);
     const specials = config.objective === "mlm" ? [maskToken] : [];
     const tok =
         tokenizer ??
         (config.tokenizer === "bpe"
-            ? trainBpeTokenizer(text, { vocabSize: config.bpeVocabSize!, specialTokens: [endOfText, ...specials] })
+            ? trainBpeTokenizer(text, {
+                  vocabSize: config.bpeVocabSize!,
+                  specialTokens: [endOfText, ...specials],
+              })
             : trainCharTokenizer(text, { specialTokens: specials }));
     const ids = corpus.encodeCorpus(text, tok);
     const split = corpus.splitCorpus(ids, 0.9);
@@ -69,7 +80,11 @@ export async function prepareData(config: TrainConfig, tokenizer?: Tokenizer): P
  * tokenizer.json at the top of the run folder, and `expected` (a tokenizer.json the caller
  * means to use), if given. Any difference is a UserError: the weights only fit their own.
  */
-export function tokenizerFromCheckpoint(dir: string, ckpt: Checkpoint, expected?: string): Tokenizer {
+export function tokenizerFromCheckpoint(
+    dir: string,
+    ckpt: Checkpoint,
+    expected?: string,
+): Tokenizer {
     const tok = tokenizerFromJSON(ckpt.tokenizer);
     const vocab = ckpt.modelConfig.vocab_size;
     if (tok.vocabSize !== vocab) {
@@ -86,7 +101,10 @@ export function tokenizerFromCheckpoint(dir: string, ckpt: Checkpoint, expected?
     const checks: [string, () => Tokenizer][] = [];
     const published = join(dir, "tokenizer.json");
     if (existsSync(published)) {
-        checks.push([published, () => tokenizerFromJSON(JSON.parse(readFileSync(published, "utf8")))]);
+        checks.push([
+            published,
+            () => tokenizerFromJSON(JSON.parse(readFileSync(published, "utf8"))),
+        ]);
     }
     if (expected) checks.push([expected, () => loadTokenizer(expected)]);
     for (const [path, load] of checks) {
@@ -112,7 +130,8 @@ export function tokenizerFromCheckpoint(dir: string, ckpt: Checkpoint, expected?
 function describeDifference(checkpoint: Tokenizer, other: Tokenizer): string | undefined {
     for (let id = 0; id < checkpoint.vocabSize; id++) {
         const [a, b] = [checkpoint.tokenString(id), other.tokenString(id)];
-        if (a !== b) return `token ${id} is ${JSON.stringify(b)} there and ${JSON.stringify(a)} in the checkpoint`;
+        if (a !== b)
+            return `token ${id} is ${JSON.stringify(b)} there and ${JSON.stringify(a)} in the checkpoint`;
     }
     if (JSON.stringify(checkpoint.toJSON()) !== JSON.stringify(other.toJSON())) {
         return "the vocabularies agree but the tokenizer definitions (merges, special tokens) differ";

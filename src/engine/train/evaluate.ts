@@ -47,9 +47,19 @@ export function createTrainStep(
 ): Promise<TrainStep> {
     return TrainStep.create(
         model,
-        { beta1: c.beta1, beta2: c.beta2, eps: 1e-8, weightDecay: c.weight_decay, gradClip: c.grad_clip },
+        {
+            beta1: c.beta1,
+            beta2: c.beta2,
+            eps: 1e-8,
+            weightDecay: c.weight_decay,
+            gradClip: c.grad_clip,
+        },
         c.batch_size,
-        { threads: options.threads ?? c.threads, seed: c.seed, executionProviders: options.executionProviders },
+        {
+            threads: options.threads ?? c.threads,
+            seed: c.seed,
+            executionProviders: options.executionProviders,
+        },
     );
 }
 
@@ -62,7 +72,9 @@ export async function evaluateRun(
     const record = readRunRecord(dir);
     const evalIters = options.evalIters ?? finalEvalIters(record.config.eval_iters);
     if (!Number.isInteger(evalIters) || evalIters < 1) {
-        throw new UserError(`eval iterations must be an integer of at least 1, found ${evalIters}.`);
+        throw new UserError(
+            `eval iterations must be an integer of at least 1, found ${evalIters}.`,
+        );
     }
     const ckpt = readCheckpoint(dir);
     const tokenizer = tokenizerFromCheckpoint(dir, ckpt);

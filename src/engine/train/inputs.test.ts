@@ -30,15 +30,24 @@ test("bad corpora are refused and no run folder is created", async () => {
 
     const short = join(dir, "short.txt");
     writeFileSync(short, "To be, or not to be");
-    await refused(() => Trainer.create(tinySettings(short, join(dir, "r-short"), { block_size: 64 })), /64|context|short/i);
+    await refused(
+        () => Trainer.create(tinySettings(short, join(dir, "r-short"), { block_size: 64 })),
+        /64|context|short/i,
+    );
     assert.ok(!existsSync(join(dir, "r-short")));
 
     const binary = join(dir, "binary.bin");
-    writeFileSync(binary, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 2, 3, 0, 0, 0xff, 0xfe, 0, 0]));
+    writeFileSync(
+        binary,
+        Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 2, 3, 0, 0, 0xff, 0xfe, 0, 0]),
+    );
     await refused(() => Trainer.create(tinySettings(binary, join(dir, "r-binary"))), /binary\.bin/);
     assert.ok(!existsSync(join(dir, "r-binary")));
 
-    await refused(() => Trainer.create(tinySettings(join(dir, "missing.txt"), join(dir, "r-missing"))), /missing\.txt/);
+    await refused(
+        () => Trainer.create(tinySettings(join(dir, "missing.txt"), join(dir, "r-missing"))),
+        /missing\.txt/,
+    );
     assert.ok(!existsSync(join(dir, "r-missing")));
 });
 
@@ -58,7 +67,9 @@ test("negative, zero or NaN learning rates and nonsense sizes are refused before
 
 test("an existing run folder is neither overwritten by a new run nor by a bad resume", async () => {
     const out = join(dir, "existing");
-    await (await Trainer.create(tinySettings(corpus, out, { max_iters: 6, checkpoint_interval: 3 }))).run();
+    await (
+        await Trainer.create(tinySettings(corpus, out, { max_iters: 6, checkpoint_interval: 3 }))
+    ).run();
     const before = snapshot(out);
 
     await refused(() => Trainer.create(tinySettings(corpus, out)), /already exists/);
@@ -67,7 +78,10 @@ test("an existing run folder is neither overwritten by a new run nor by a bad re
     // A tokenizer trained on other text: same kind, different vocabulary.
     const other = join(dir, "other-tokenizer.json");
     writeJsonAtomic(other, trainCharTokenizer("completely different text: XYZ 123").toJSON());
-    await refused(() => Trainer.resume(out, { tokenizer: other }), /other-tokenizer\.json has \d+ tokens; the checkpoint's has \d+/);
+    await refused(
+        () => Trainer.resume(out, { tokenizer: other }),
+        /other-tokenizer\.json has \d+ tokens; the checkpoint's has \d+/,
+    );
     assert.deepEqual(snapshot(out), before);
 
     // Same size, different content.
@@ -75,13 +89,19 @@ test("an existing run folder is neither overwritten by a new run nor by a bad re
     assert.ok(vocab > 10);
     const shuffled = join(dir, "same-size.json");
     writeJsonAtomic(shuffled, trainCharTokenizer(sameSizeDifferentText(vocab)).toJSON());
-    await refused(() => Trainer.resume(out, { tokenizer: shuffled }), /does not match the checkpoint's: token \d+ is/);
+    await refused(
+        () => Trainer.resume(out, { tokenizer: shuffled }),
+        /does not match the checkpoint's: token \d+ is/,
+    );
     assert.deepEqual(snapshot(out), before);
 
     // The run's own tokenizer.json replaced by a different one.
     writeJsonAtomic(join(out, "tokenizer.json"), trainCharTokenizer("abc").toJSON());
     const damaged = snapshot(out);
-    await refused(() => Trainer.resume(out, {}), /tokenizer\.json has \d+ tokens; the checkpoint's has/);
+    await refused(
+        () => Trainer.resume(out, {}),
+        /tokenizer\.json has \d+ tokens; the checkpoint's has/,
+    );
     assert.deepEqual(snapshot(out), damaged);
 
     await refused(() => Trainer.resume(join(dir, "nowhere")), /not an LM Lab run folder/);

@@ -85,7 +85,9 @@ export const defaultPreset = "nanogpt-cpu";
 export function getPreset(name: string): TrainHyperParams {
     const preset = presets[name];
     if (!preset) {
-        throw new UserError(`Unknown preset "${name}". Known presets: ${Object.keys(presets).join(", ")}.`);
+        throw new UserError(
+            `Unknown preset "${name}". Known presets: ${Object.keys(presets).join(", ")}.`,
+        );
     }
     return { ...preset };
 }

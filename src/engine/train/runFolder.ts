@@ -37,7 +37,12 @@ export function readRunRecord(dir: string): RunRecord {
     } catch (e) {
         throw new UserError(`${path} is not valid JSON: ${(e as Error).message}`);
     }
-    if (!record || typeof record !== "object" || !record.config || typeof record.step !== "number") {
+    if (
+        !record ||
+        typeof record !== "object" ||
+        !record.config ||
+        typeof record.step !== "number"
+    ) {
         throw new UserError(`${path} does not describe a run (config and step are required).`);
     }
     return record;

@@ -8,7 +8,10 @@ import { lrAt } from "./schedule";
 const recipe = { lr: 1e-3, min_lr: 1e-4, warmup_iters: 100, max_iters: 2000 };
 
 function close(actual: number, expected: number): void {
-    assert.ok(Math.abs(actual - expected) <= 1e-15 * Math.abs(expected), `${actual} != ${expected}`);
+    assert.ok(
+        Math.abs(actual - expected) <= 1e-15 * Math.abs(expected),
+        `${actual} != ${expected}`,
+    );
 }
 
 test("warm-up rises linearly and never quite reaches the peak", () => {

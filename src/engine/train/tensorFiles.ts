@@ -25,7 +25,9 @@ export function writeTensorFile(
         }
         const count = shape.reduce((a, b) => a * b, 1);
         if (count !== data.length) {
-            throw new UserError(`Tensor "${name}" has ${data.length} values; shape [${shape.join(", ")}] needs ${count}.`);
+            throw new UserError(
+                `Tensor "${name}" has ${data.length} values; shape [${shape.join(", ")}] needs ${count}.`,
+            );
         }
         out.set(name, { shape, data });
     }
@@ -38,7 +40,9 @@ export function readTensorFile(path: string): Map<string, Float32Array> {
     const out = new Map<string, Float32Array>();
     for (const [name, tensor] of file.tensors) {
         if (tensor.dtype !== "F32") {
-            throw new UserError(`${path}: tensor "${name}" is ${tensor.dtype}; checkpoints hold F32 only.`);
+            throw new UserError(
+                `${path}: tensor "${name}" is ${tensor.dtype}; checkpoints hold F32 only.`,
+            );
         }
         out.set(name, tensor.data);
     }

@@ -21,7 +21,11 @@ export function smallCorpus(dir: string, chars = 20_000): string {
 }
 
 /** Settings for a tiny run: override what a test needs. */
-export function tinySettings(data: string, out: string, more: Partial<TrainConfig> = {}): Partial<TrainConfig> & { out: string } {
+export function tinySettings(
+    data: string,
+    out: string,
+    more: Partial<TrainConfig> = {},
+): Partial<TrainConfig> & { out: string } {
     return {
         preset: "tiny",
         data: [data],

@@ -21,7 +21,10 @@ interface Recorded {
     states: RunStateEvent[];
 }
 
-function recorder(stopAt?: number, trainer?: () => Trainer): { events: Recorded; options: TrainerOptions } {
+function recorder(
+    stopAt?: number,
+    trainer?: () => Trainer,
+): { events: Recorded; options: TrainerOptions } {
     const events: Recorded = { progress: [], evals: [], states: [] };
     return {
         events,
@@ -43,7 +46,10 @@ const corpus = smallCorpus(dir);
 
 test("the loss falls and evaluation reports perplexity and bits per character", async () => {
     const rec = recorder();
-    const trainer = await Trainer.create(tinySettings(corpus, join(dir, "falls"), { max_iters: 60 }), rec.options);
+    const trainer = await Trainer.create(
+        tinySettings(corpus, join(dir, "falls"), { max_iters: 60 }),
+        rec.options,
+    );
     const result = await trainer.run();
     assert.equal(result.state, "finished");
     assert.equal(result.step, 60);
@@ -51,8 +57,14 @@ test("the loss falls and evaluation reports perplexity and bits per character", 
     assert.equal(losses.length, 60);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     // ln(vocab) ≈ 4 at the start; a few dozen steps bring a tiny char model well below.
-    assert.ok(mean(losses.slice(0, 5)) > mean(losses.slice(-5)) + 0.5, `losses ${losses.map((l) => l.toFixed(2))}`);
-    assert.deepEqual(rec.events.evals.map((e) => e.step), [10, 20, 30, 40, 50, 60]);
+    assert.ok(
+        mean(losses.slice(0, 5)) > mean(losses.slice(-5)) + 0.5,
+        `losses ${losses.map((l) => l.toFixed(2))}`,
+    );
+    assert.deepEqual(
+        rec.events.evals.map((e) => e.step),
+        [10, 20, 30, 40, 50, 60],
+    );
     const last = rec.events.evals.at(-1)!;
     assert.ok(Math.abs(last.valPerplexity - Math.exp(last.valLoss)) < 1e-9);
     // Character-level: one character per token, so bits/char = loss / ln 2.
@@ -61,7 +73,10 @@ test("the loss falls and evaluation reports perplexity and bits per character", 
     // Learning rates follow the schedule.
     const c = trainer.config;
     rec.events.progress.forEach((p, i) => assert.equal(p.lr, lrAt(i, c)));
-    assert.deepEqual(rec.events.states.map((s) => s.state), ["running", "finished"]);
+    assert.deepEqual(
+        rec.events.states.map((s) => s.state),
+        ["running", "finished"],
+    );
 });
 
 test("a checkpoint round-trips and the run folder loads like a Hugging Face folder", async () => {
@@ -93,7 +108,9 @@ test("a checkpoint round-trips and the run folder loads like a Hugging Face fold
 test("a run stopped and resumed gives exactly the losses of an uninterrupted run", async () => {
     const settings = { max_iters: 24, checkpoint_interval: 10, eval_interval: 8, dropout: 0.1 };
     const whole = recorder();
-    await (await Trainer.create(tinySettings(corpus, join(dir, "whole"), settings), whole.options)).run();
+    await (
+        await Trainer.create(tinySettings(corpus, join(dir, "whole"), settings), whole.options)
+    ).run();
 
     const out = join(dir, "split");
     let first: Trainer | undefined;
@@ -119,7 +136,10 @@ test("a run stopped and resumed gives exactly the losses of an uninterrupted run
     for (const [name, data] of a.params) assert.deepEqual(b.params.get(name), data, name);
     // The metrics log reads as one run: each step once, in order.
     const steps = readMetrics(out).flatMap((r) => (r.kind === "train" ? [r.step] : []));
-    assert.deepEqual(steps, Array.from({ length: 24 }, (_, i) => i + 1));
+    assert.deepEqual(
+        steps,
+        Array.from({ length: 24 }, (_, i) => i + 1),
+    );
 });
 
 test("a non-finite loss rolls back to the last checkpoint with half the learning rate", async () => {
@@ -136,15 +156,25 @@ test("a non-finite loss rolls back to the last checkpoint with half the learning
     assert.equal(result.rollbacks, 1);
     const event = rec.events.states.find((s) => s.message?.includes("non-finite"));
     assert.ok(event, "a state event reports the rollback");
-    assert.match(event.message!, /non-finite loss \(NaN\) at step 15: rolled back to step 10, learning rate scale now 0.5/);
+    assert.match(
+        event.message!,
+        /non-finite loss \(NaN\) at step 15: rolled back to step 10, learning rate scale now 0.5/,
+    );
     // Steps 11-14 ran twice: before the failure at full rate, after it at half rate.
     const steps = rec.events.progress.map((p) => p.step);
-    assert.deepEqual(steps, [...Array.from({ length: 14 }, (_, i) => i + 1), ...Array.from({ length: 10 }, (_, i) => i + 11)]);
+    assert.deepEqual(steps, [
+        ...Array.from({ length: 14 }, (_, i) => i + 1),
+        ...Array.from({ length: 10 }, (_, i) => i + 11),
+    ]);
     const c = trainer.config;
     const after = rec.events.progress.slice(14);
     after.forEach((p) => assert.equal(p.lr, lrAt(p.step - 1, c) * 0.5));
     assert.ok(after.every((p) => Number.isFinite(p.loss)));
     // The halved rate is persisted with the checkpoint, and the log records the event.
     assert.equal(readCheckpoint(out).state.lrScale, 0.5);
-    assert.ok(readMetrics(out).some((r) => r.kind === "event" && r.message.includes("rolled back to step 10")));
+    assert.ok(
+        readMetrics(out).some(
+            (r) => r.kind === "event" && r.message.includes("rolled back to step 10"),
+        ),
+    );
 });

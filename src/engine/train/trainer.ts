@@ -7,14 +7,43 @@
 
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
-import type { EvalPoint, RunState, RunStateEvent, RunSummary, TrainConfig, TrainProgress } from "../../protocol";
+import type {
+    EvalPoint,
+    RunState,
+    RunStateEvent,
+    RunSummary,
+    TrainConfig,
+    TrainProgress,
+} from "../../protocol";
 import { log } from "../log";
 import { UserError, type GptConfig } from "../types";
-import { readCheckpoint, writeCheckpoint, updateCheckpointState, type TrainerState } from "./checkpoint";
-import { modelConfigFor, resolveTrainConfig, validateTrainConfig, type TrainSettings } from "./config";
-import { prepareData, tokenizerFromCheckpoint, type BatchSampler, type TrainingData } from "./dataset";
+import {
+    readCheckpoint,
+    writeCheckpoint,
+    updateCheckpointState,
+    type TrainerState,
+} from "./checkpoint";
+import {
+    modelConfigFor,
+    resolveTrainConfig,
+    validateTrainConfig,
+    type TrainSettings,
+} from "./config";
+import {
+    prepareData,
+    tokenizerFromCheckpoint,
+    type BatchSampler,
+    type TrainingData,
+} from "./dataset";
 import { createTrainStep, estimateLosses, finalEvalIters } from "./evaluate";
-import { appendMetrics, readRunRecord, summaryOf, truncateMetrics, writeRunRecord, type RunRecord } from "./runFolder";
+import {
+    appendMetrics,
+    readRunRecord,
+    summaryOf,
+    truncateMetrics,
+    writeRunRecord,
+    type RunRecord,
+} from "./runFolder";
 import { lrAt } from "./schedule";
 import type { TrainStep } from "./step";
 
@@ -79,11 +108,21 @@ export class Trainer {
             step: 0,
         };
         mkdirSync(dir, { recursive: true });
-        const trainer = new Trainer(dir, record, modelConfig, data, step, options, freshState(data.train));
+        const trainer = new Trainer(
+            dir,
+            record,
+            modelConfig,
+            data,
+            step,
+            options,
+            freshState(data.train),
+        );
         writeRunRecord(dir, record);
         // A checkpoint at step 0 gives rollback and resume a starting point from the outset.
         trainer.checkpoint();
-        appendMetrics(dir, [{ kind: "event", step: 0, message: `created (${describe(config, modelConfig)})` }]);
+        appendMetrics(dir, [
+            { kind: "event", step: 0, message: `created (${describe(config, modelConfig)})` },
+        ]);
         log.info(`run ${runId} in ${dir}: ${JSON.stringify(record.config)}`);
         return trainer;
     }
@@ -119,7 +158,9 @@ export class Trainer {
         record.config = config;
         record.step = ckpt.state.step;
         const trainer = new Trainer(dir, record, ckpt.modelConfig, data, step, options, ckpt.state);
-        appendMetrics(dir, [{ kind: "event", step: ckpt.state.step, message: "resumed from checkpoint" }]);
+        appendMetrics(dir, [
+            { kind: "event", step: ckpt.state.step, message: "resumed from checkpoint" },
+        ]);
         writeRunRecord(dir, record);
         log.info(`run ${record.runId} resumed at step ${ckpt.state.step} of ${config.max_iters}`);
         return trainer;
@@ -253,7 +294,12 @@ export class Trainer {
         if (!this.stopRequested) this.setState("running");
     }
 
-    private reportProgress(loss: number, lr: number, gradNorm: number, tokensPerStep: number): void {
+    private reportProgress(
+        loss: number,
+        lr: number,
+        gradNorm: number,
+        tokensPerStep: number,
+    ): void {
         const c = this.record.config;
         const recent = this.stepTimes.slice(-20);
         const msPerIter = recent.reduce((a, b) => a + b, 0) / recent.length;
@@ -378,11 +424,19 @@ export function median(sorted: number[]): number {
 }
 
 function freshState(sampler: BatchSampler): TrainerState {
-    return { step: 0, sampler: sampler.getState(), lrScale: 1, rollbacks: 0, bestValLoss: null, elapsedSec: 0 };
+    return {
+        step: 0,
+        sampler: sampler.getState(),
+        lrScale: 1,
+        rollbacks: 0,
+        bestValLoss: null,
+        elapsedSec: 0,
+    };
 }
 
 function describe(c: TrainConfig, m: GptConfig): string {
-    return `${c.preset ?? "custom"}: ${m.n_layer} layers, ${m.n_head} heads, ${m.n_embd} channels, ` +
-        `context ${m.block_size}, vocabulary ${m.vocab_size} (${c.tokenizer})`;
+    return (
+        `${c.preset ?? "custom"}: ${m.n_layer} layers, ${m.n_head} heads, ${m.n_embd} channels, ` +
+        `context ${m.block_size}, vocabulary ${m.vocab_size} (${c.tokenizer})`
+    );
 }
-
