@@ -54,7 +54,10 @@ export async function runCli(argv: string[]): Promise<number> {
                 return await benchCommand(rest);
             default:
                 if (analysisNames.includes(command)) {
-                    const { runAnalysisCommand } = await import("./analysisCommands");
+                    // Loaded on demand (require, which every loader of this file supports): the
+                    // analysis modules are not needed to train.
+                    const { runAnalysisCommand } =
+                        require("./analysisCommands") as typeof import("./analysisCommands");
                     return await runAnalysisCommand(command, rest);
                 }
                 throw new UserError(

@@ -200,9 +200,11 @@ export class EngineServer {
     }
 
     private service(): Promise<AnalysisService> {
-        this.analysis ??= import("./analysis/service").then(
-            (m) => new m.AnalysisService({ threads: this.options.threads || undefined }),
-        );
+        // Loaded on first use so that the engine starts fast and training never needs it.
+        this.analysis ??= Promise.resolve().then(() => {
+            const { AnalysisService } = require("./analysis/service") as typeof import("./analysis/service");
+            return new AnalysisService({ threads: this.options.threads || undefined });
+        });
         return this.analysis;
     }
 }
