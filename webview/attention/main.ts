@@ -69,12 +69,12 @@ document.getElementById("root")!.append(
     ),
 );
 
-kindGroup.addEventListener("change", () => {
-    state.kind = radioValue(kindGroup) as Kind;
+kindGroup.addEventListener("change", (event) => {
+    state.kind = radioValue(event) as Kind;
     renderHead();
 });
-viewGroup.addEventListener("change", () => {
-    state.view = radioValue(viewGroup) as View;
+viewGroup.addEventListener("change", (event) => {
+    state.view = radioValue(event) as View;
     renderHead();
 });
 grid.addEventListener("click", (event) => {
@@ -227,9 +227,9 @@ function radioGroup(name: string, options: [string, string][], value: string): H
     return group;
 }
 
-function radioValue(group: HTMLElement): string {
-    const checked = [...group.querySelectorAll("vscode-radio")].find((r) => (r as unknown as { checked: boolean }).checked);
-    return (checked as unknown as { value: string } | undefined)?.value ?? "";
+/** The value of the radio that was just checked (the group may not have unchecked the rest yet). */
+function radioValue(event: Event): string {
+    return String((event.target as unknown as { value?: unknown }).value ?? "");
 }
 
 function canvasPoint(canvas: HTMLCanvasElement, event: MouseEvent): [number, number] {
