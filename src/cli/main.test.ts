@@ -4,10 +4,11 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../../test/support/paths";
+import { readCheckpoint } from "../engine/train/checkpoint";
 import { smallCorpus, tempDir } from "../engine/train/testSupport";
 
 const dir = tempDir("cli");
@@ -115,6 +116,7 @@ test("train, eval and bench end with their JSON result lines", () => {
     assert.equal(evaluation.code, 0, evaluation.stderr);
     const e = lastJson(evaluation.stdout);
     assert.equal(e.step, 12);
+    assert.equal(e.eval_iters, 3);
     assert.ok(Math.abs((e.val_perplexity as number) - Math.exp(e.val_loss as number)) < 1e-9);
 
     const resumed = lmLab("resume", out, "--iters", "14", "--threads", "1", "--json");
@@ -139,4 +141,37 @@ test("train, eval and bench end with their JSON result lines", () => {
     const b = lastJson(bench.stdout);
     assert.equal(b.iters, 3);
     assert.ok(typeof b.ms_per_iter_median === "number" && b.ms_per_iter_median > 0);
+});
+
+test("Ctrl-C stops a run with a checkpoint that resume continues from", async () => {
+    const out = join(dir, "interrupted");
+    // detached: its own process group, which receives the signal as a terminal would send it.
+    const child = spawn(
+        process.execPath,
+        [
+            join(repoRoot, "bin", "lm-lab.js"),
+            ...["train", "--preset", "tiny", "--data", corpus, "--out", out],
+            ...["--iters", "1000000", "--eval-interval", "100000", "--threads", "1", "--json"],
+        ],
+        { cwd: dir, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("no progress within 60 s")), 60_000);
+        child.stdout.on("data", (chunk) => {
+            stdout += chunk;
+            if (/"type":"progress"[^\n]*"step":5\b/.test(stdout)) {
+                clearTimeout(timer);
+                resolve();
+            }
+        });
+    });
+    process.kill(-child.pid!, "SIGINT");
+    assert.equal(await exited, 0);
+    const result = lastJson(stdout);
+    assert.equal(result.state, "stopped");
+    const step = result.step as number;
+    assert.ok(step >= 5 && step < 1_000_000);
+    assert.equal(readCheckpoint(out).state.step, step);
 });

@@ -117,7 +117,7 @@ export async function evalCommand(argv: string[], out: Output = processOutput): 
                 type: "result",
                 dir: resolve(positionals[0]),
                 step: point.step,
-                eval_iters: options.eval_iters ?? null,
+                eval_iters: point.evalIters,
                 train_loss: point.trainLoss,
                 val_loss: point.valLoss,
                 val_perplexity: point.valPerplexity,

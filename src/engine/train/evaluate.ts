@@ -67,7 +67,7 @@ export function createTrainStep(
 export async function evaluateRun(
     dirArg: string,
     options: { evalIters?: number; threads?: number; executionProviders?: string[] } = {},
-): Promise<EvalPoint> {
+): Promise<EvalPoint & { evalIters: number }> {
     const dir = resolve(dirArg);
     const record = readRunRecord(dir);
     const evalIters = options.evalIters ?? finalEvalIters(record.config.eval_iters);
@@ -92,6 +92,7 @@ export async function evaluateRun(
             valLoss: losses.val,
             valPerplexity: Math.exp(losses.val),
             valBitsPerChar: losses.val / Math.LN2 / data.charsPerToken,
+            evalIters,
         };
     } finally {
         await step.dispose();

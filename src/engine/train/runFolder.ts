@@ -6,6 +6,7 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 
 import { basename, join, resolve } from "node:path";
 import type { MetricsRecord, RunState, RunSummary, TrainConfig } from "../../protocol";
 import { writeFileAtomic, writeJsonAtomic } from "../io/atomic";
+import { log } from "../log";
 import { UserError } from "../types";
 import { hasCheckpoint } from "./checkpoint";
 
@@ -131,7 +132,9 @@ export function listRuns(root: string): RunSummary[] {
     return runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
 
+/** A run whose run.json cannot be read: listed as failed, so that it is seen and not hidden. */
 function damagedSummary(dir: string, message: string): RunSummary {
+    log.warn(`run folder ${dir} is damaged: ${message}`);
     return {
         runId: basename(dir),
         dir: resolve(dir),
@@ -141,8 +144,5 @@ function damagedSummary(dir: string, message: string): RunSummary {
         config: { out: dir, data: [] } as unknown as TrainConfig,
         createdAt: "",
         hasCheckpoint: false,
-        lastLoss: undefined,
-        lastValLoss: undefined,
-        ...{ message },
     };
 }
