@@ -1,9 +1,13 @@
 // Times our one-graph training step against the PyTorch reference trainer on the nanoGPT CPU
 // recipe (4 layers, 4 heads, 128 channels, context 64, batch 12, char-level tinyshakespeare),
-// both in the same run, and prints each median (ms/iter) and the ratio.
+// both in the same run, and prints each median (ms/iter) and the ratio. Our iterations run in two
+// halves, before and after PyTorch's, so a change in machine load affects both sides alike; our
+// figure is the mean of the two halves' medians.
 //
 // Usage: npx tsx bench/train-vs-pytorch.ts [--iters N] [--warmup N] [--threads N] [--data FILE]
-//        [--no-torch] [--json]
+//        [--direct] [--no-torch] [--json]
+// By default our side is `lm-lab bench --preset nanogpt-cpu` (its last JSON line holds
+// ms_per_iter_median); --direct drives TrainStep in this process with an inline char encoding.
 // PyTorch runs at its best setting here: one torch thread with OPENBLAS_NUM_THREADS=2
 // (apt-get install -y python3-torch libopenblas0-pthread; /usr/bin/python3).
 
@@ -26,7 +30,26 @@ const iters = Number(option("iters", "100"));
 const warmup = Number(option("warmup", "10"));
 const threads = Number(option("threads", "2"));
 
-async function ours(): Promise<{ median: number; firstLoss: number; lastLoss: number }> {
+interface Ours {
+    times: number[];
+    firstLoss: number;
+    lastLoss: number;
+    run(n: number): Promise<void>;
+    dispose(): Promise<void>;
+}
+
+/** Our median over `n` iterations through the CLI. */
+function cli(n: number): number {
+    const bin = resolve(__dirname, "..", "bin", "lm-lab.js");
+    const argv = [bin, "bench", "--preset", "nanogpt-cpu", "--data", dataPath, "--iters", String(n)];
+    argv.push("--warmup", String(warmup), "--threads", String(threads), "--json");
+    const run = spawnSync(process.execPath, argv, { encoding: "utf8" });
+    const lines = run.stdout.trim().split("\n");
+    if (run.status !== 0) throw new Error(`lm-lab bench failed (${run.status}):\n${run.stderr}`);
+    return JSON.parse(lines[lines.length - 1]).ms_per_iter_median;
+}
+
+async function ours(): Promise<Ours> {
     const text = readFileSync(dataPath, "utf8");
     const chars = [...new Set(text)].sort();
     const index = new Map(chars.map((c, i) => [c, i]));
@@ -51,10 +74,17 @@ async function ours(): Promise<{ median: number; firstLoss: number; lastLoss: nu
     const x = new Int32Array(B * T);
     const y = new Int32Array(B * T);
     let s = 1337;
-    const times: number[] = [];
-    let firstLoss = NaN;
-    let lastLoss = NaN;
-    for (let it = 0; it < warmup + iters; it++) {
+    let it = 0;
+    const state: Ours = {
+        times: [],
+        firstLoss: NaN,
+        lastLoss: NaN,
+        run: async (n) => {
+            for (const end = it + n; it < end; it++) await one();
+        },
+        dispose: () => step.dispose(),
+    };
+    const one = async () => {
         for (let b = 0; b < B; b++) {
             s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
             const at = s % (Math.floor(data.length * 0.9) - T - 1);
@@ -63,12 +93,11 @@ async function ours(): Promise<{ median: number; firstLoss: number; lastLoss: nu
         }
         const t0 = performance.now();
         const { loss } = await step.step(x, y, 1e-3, it + 1);
-        if (it >= warmup) times.push(performance.now() - t0);
-        if (it === 0) firstLoss = loss;
-        lastLoss = loss;
-    }
-    await step.dispose();
-    return { median: median(times), firstLoss, lastLoss };
+        if (it >= warmup) state.times.push(performance.now() - t0);
+        if (it === 0) state.firstLoss = loss;
+        state.lastLoss = loss;
+    };
+    return state;
 }
 
 function torch(): number | undefined {
@@ -93,24 +122,47 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
-    const mine = await ours();
-    const ref = flag("no-torch") ? undefined : torch();
+    const half = Math.floor(iters / 2);
+    let halves: number[];
+    let losses: { first: number; last: number } | undefined;
+    let ref: number | undefined;
+    if (flag("direct")) {
+        const mine = await ours();
+        await mine.run(warmup + half);
+        const before = median(mine.times);
+        ref = flag("no-torch") ? undefined : torch();
+        mine.times.length = 0;
+        await mine.run(iters - half);
+        await mine.dispose();
+        halves = [before, median(mine.times)];
+        losses = { first: mine.firstLoss, last: mine.lastLoss };
+    } else {
+        const before = cli(half);
+        ref = flag("no-torch") ? undefined : torch();
+        halves = [before, cli(iters - half)];
+    }
+    const ourMs = (halves[0] + halves[1]) / 2;
     const result = {
+        mode: flag("direct") ? "direct" : "cli",
         iters,
         threads,
-        ms_per_iter_median: Number(mine.median.toFixed(2)),
+        ms_per_iter_median: Number(ourMs.toFixed(2)),
+        halves: halves.map((h) => Number(h.toFixed(2))),
         torch_ms_per_iter_median: ref,
-        ratio: ref ? Number((mine.median / ref).toFixed(3)) : undefined,
-        first_loss: Number(mine.firstLoss.toFixed(4)),
-        last_loss: Number(mine.lastLoss.toFixed(4)),
+        ratio: ref ? Number((ourMs / ref).toFixed(3)) : undefined,
+        first_loss: losses ? Number(losses.first.toFixed(4)) : undefined,
+        last_loss: losses ? Number(losses.last.toFixed(4)) : undefined,
     };
     if (flag("json")) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {
-        process.stdout.write(`lm-lab step: ${result.ms_per_iter_median} ms/iter (median of ${iters})\n`);
+        process.stdout.write(`lm-lab step: ${result.ms_per_iter_median} ms/iter (halves ${result.halves.join(", ")})\n`);
         process.stdout.write(`PyTorch:     ${ref ?? "not run"} ms/iter\n`);
         if (result.ratio) process.stdout.write(`ratio:       ${result.ratio}x\n`);
-        process.stdout.write(`loss ${result.first_loss} -> ${result.last_loss}\n`);
+        if (losses) process.stdout.write(`loss ${result.first_loss} -> ${result.last_loss}\n`);
     }
 }
 
-void main();
+main().catch((e) => {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+});
