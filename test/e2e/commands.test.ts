@@ -34,43 +34,54 @@ after(async () => {
     await editor?.close();
 });
 
-test("the palette lists every LM Lab command", async () => {
-    const { page } = editor;
-    await page.keyboard.press("F1");
-    const input = page.locator(".quick-input-widget input");
-    await input.fill(">LM Lab: ");
-    const labels = page.locator(".quick-input-widget .monaco-list-row .label-name");
-    await labels.first().waitFor();
-    // The list is virtualised; 15 rows fit in the palette at this window size.
-    await page.waitForTimeout(300);
-    const shown = new Set((await labels.allInnerTexts()).map((text) => text.trim()));
-    await editor.screenshot("command-palette");
-    await page.keyboard.press("Escape");
-    const missing = commandTitles.filter((title) => !shown.has(title));
-    assert.deepEqual(missing, [], `missing from the palette; shown: ${[...shown].join(" | ")}`);
+test("the palette lists every LM Lab command under its title", async () => {
+    const missing: string[] = [];
+    for (const title of commandTitles) {
+        try {
+            await editor.findCommand(title, missing.length > 0 ? 3000 : 20_000);
+        } catch {
+            missing.push(title);
+        }
+        if (title === commandTitles[0]) await editor.screenshot("command-palette");
+    }
+    await editor.page.keyboard.press("Escape");
+    assert.deepEqual(missing, []);
 });
 
-test("Show Logs opens the LM Lab output channel", async () => {
+test("Show Logs opens the LM Lab output channel with the activation record", async () => {
     await editor.runCommand("LM Lab: Show Logs");
-    const { page } = editor;
-    const panel = page.locator(".part.panel .output-view, .part.panel [id='workbench.panel.output']");
-    await panel.first().waitFor({ timeout: 15_000 });
-    // The channel picker names the channel on show.
-    const picker = page.locator(".part.panel .monaco-select-box, .part.panel select").first();
-    const channel = await picker.evaluate((node) => {
-        const select = node as HTMLSelectElement;
-        return select.options?.[select.selectedIndex]?.text ?? node.textContent ?? "";
-    });
+    const text = await outputText(/activated in/);
     await editor.screenshot("logs");
-    assert.match(channel, /LM Lab/);
-    // The log records the extension version on activation.
-    const text = await page.locator(".part.panel .view-lines").first().innerText();
-    assert.match(text, /LM Lab|lm-lab/i);
+    assert.match(text, /LM Lab \d+\.\d+\.\d+ activating/);
+    assert.match(text, /effective configuration/);
 });
 
-test("Restart Engine reports the restarted engine", async () => {
+test("Restart Engine starts a new engine process", async () => {
     await editor.runCommand("LM Lab: Restart Engine");
-    const message = await editor.notification(/engine/i, 60_000);
+    await editor.runCommand("LM Lab: Show Logs");
+    const text = await outputText(/engine restart requested[\s\S]*engine ready: /);
     await editor.screenshot("restart-engine");
-    assert.match(message, /restart|started|running/i);
+    const after = text.slice(text.lastIndexOf("engine restart requested"));
+    const started = /engine started: [\s\S]*?\(pid (\d+)\)/.exec(after);
+    const ready = /engine ready: [\s\S]*?"pid":\s*(\d+)/.exec(after);
+    assert.ok(started && ready, "a process started and answered its initialize request");
+    assert.equal(ready[1], started[1], "the engine that answered is the one started");
 });
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/** Waits until the visible output channel's text matches `pattern` and returns that text. */
+async function outputText(pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+    const lines = editor.page.locator(".part.panel .monaco-editor .view-lines").first();
+    await lines.waitFor({ timeout: 15_000 });
+    const deadline = Date.now() + timeoutMs;
+    let text = "";
+    while (Date.now() < deadline) {
+        // Monaco renders spaces as no-break spaces; long lines wrap.
+        text = (await lines.innerText()).replace(/\u00a0/g, " ");
+        if (pattern.test(text)) return text;
+        await editor.page.waitForTimeout(500);
+    }
+    throw new Error(`output panel never matched ${pattern}; it shows:\n${text}`);
+}

@@ -6,7 +6,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium, type BrowserContext, type Frame, type Page } from "playwright-core";
+import { chromium, type BrowserContext, type Frame, type Locator, type Page } from "playwright-core";
 import { repoRoot } from "../../support/paths";
 import { defaultModel, testModel } from "./cli";
 
@@ -18,6 +18,8 @@ export interface Editor {
     workspace: string;
     /** Runs a command from the palette by its full title, e.g. "LM Lab: Analyze Selection". */
     runCommand(title: string): Promise<void>;
+    /** Opens the palette on `title` and returns its row (the palette stays open). */
+    findCommand(title: string, timeoutMs?: number): Promise<Locator>;
     /** Opens a workspace file by its relative path and waits for its editor tab. */
     openFile(relativePath: string): Promise<void>;
     /** Selects whole line `line` (1-based) of the active editor. */
@@ -74,6 +76,8 @@ export async function launchEditor(options: LaunchOptions = {}): Promise<Editor>
         await page.goto(server.url, { timeout: 30_000 });
         await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
         await page.locator(".explorer-folders-view").waitFor({ timeout: 60_000 });
+        // LM Lab's activity-bar entry appears once the extension's manifest is registered.
+        await page.locator(".activitybar [aria-label^='LM Lab']").first().waitFor({ timeout: 60_000 });
         return makeEditor(page, workspace, async () => {
             await context?.close().catch((err: Error) => process.stderr.write(`chromium: ${err}\n`));
             await server.stop();
@@ -140,6 +144,11 @@ interface CodeServerModule {
     }): Promise<{ url: string; stop(): Promise<void>; logPath: string }>;
 }
 
+/** A pattern matching exactly `text` (trimmed), for label filters. */
+function exactly(text: string): RegExp {
+    return new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*$`);
+}
+
 function moduleUrl(name: string): string {
     return pathToFileURL(join(repoRoot, "scripts", name)).href;
 }
@@ -151,16 +160,32 @@ function makeEditor(page: Page, workspace: string, close: () => Promise<void>): 
         workspace,
 
         async runCommand(title) {
+            const row = await editor.findCommand(title);
+            await row.click();
+            await quickInput.waitFor({ state: "hidden", timeout: 10_000 });
+        },
+
+        async findCommand(title, timeoutMs = 20_000) {
             await page.keyboard.press("Escape");
             await page.keyboard.press("F1");
             const input = quickInput.locator("input");
             await input.waitFor({ state: "visible" });
-            await input.fill(`>${title}`);
-            // Wait until the palette shows this exact title, so Enter runs it and not a neighbour.
-            const row = quickInput.locator(".monaco-list-row.focused", { hasText: title });
-            await row.first().waitFor({ state: "visible", timeout: 15_000 });
-            await page.keyboard.press("Enter");
-            await quickInput.waitFor({ state: "hidden", timeout: 10_000 }).catch(() => undefined);
+            // Match the whole label, so that a command whose title extends this one is not run.
+            const row = quickInput
+                .locator(".monaco-list-row")
+                .filter({ has: page.locator(".label-name", { hasText: exactly(title) }) })
+                .first();
+            // Right after start-up the palette may not list extension commands yet: type again.
+            const deadline = Date.now() + timeoutMs;
+            for (;;) {
+                await input.fill(`>${title}`);
+                try {
+                    await row.waitFor({ state: "visible", timeout: 2000 });
+                    return row;
+                } catch (err) {
+                    if (Date.now() > deadline) throw new Error(`no palette entry "${title}": ${err}`);
+                }
+            }
         },
 
         async openFile(relativePath) {
