@@ -41,7 +41,16 @@ interface Ours {
 /** Our median over `n` iterations through the CLI. */
 function cli(n: number): number {
     const bin = resolve(__dirname, "..", "bin", "lm-lab.js");
-    const argv = [bin, "bench", "--preset", "nanogpt-cpu", "--data", dataPath, "--iters", String(n)];
+    const argv = [
+        bin,
+        "bench",
+        "--preset",
+        "nanogpt-cpu",
+        "--data",
+        dataPath,
+        "--iters",
+        String(n),
+    ];
     argv.push("--warmup", String(warmup), "--threads", String(threads), "--json");
     const run = spawnSync(process.execPath, argv, { encoding: "utf8" });
     const lines = run.stdout.trim().split("\n");
@@ -105,14 +114,30 @@ function torch(): number | undefined {
     if (!existsSync("/usr/bin/python3") || !existsSync(script)) return undefined;
     const run = spawnSync(
         "/usr/bin/python3",
-        [script, "--data", dataPath, "--threads", "1", "--max-iters", String(warmup + iters), "--eval-interval", "100000", "--eval-iters", "1"],
+        [
+            script,
+            "--data",
+            dataPath,
+            "--threads",
+            "1",
+            "--max-iters",
+            String(warmup + iters),
+            "--eval-interval",
+            "100000",
+            "--eval-iters",
+            "1",
+        ],
         { env: { ...process.env, OPENBLAS_NUM_THREADS: "2" }, encoding: "utf8" },
     );
     if (run.status !== 0) {
         process.stderr.write(`PyTorch reference failed:\n${run.stderr}\n`);
         return undefined;
     }
-    const summary = run.stdout.trim().split("\n").map((l) => JSON.parse(l)).find((o) => o.summary);
+    const summary = run.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+        .find((o) => o.summary);
     return summary?.ms_per_iter_median;
 }
 
@@ -155,7 +180,9 @@ async function main(): Promise<void> {
     };
     if (flag("json")) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {
-        process.stdout.write(`lm-lab step: ${result.ms_per_iter_median} ms/iter (halves ${result.halves.join(", ")})\n`);
+        process.stdout.write(
+            `lm-lab step: ${result.ms_per_iter_median} ms/iter (halves ${result.halves.join(", ")})\n`,
+        );
         process.stdout.write(`PyTorch:     ${ref ?? "not run"} ms/iter\n`);
         if (result.ratio) process.stdout.write(`ratio:       ${result.ratio}x\n`);
         if (losses) process.stdout.write(`loss ${result.first_loss} -> ${result.last_loss}\n`);

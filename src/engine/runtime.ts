@@ -13,7 +13,10 @@ export interface RuntimeOptions {
 }
 
 /** Opens an in-memory ONNX model. */
-export async function createSession(bytes: Uint8Array, options: RuntimeOptions = {}): Promise<ort.InferenceSession> {
+export async function createSession(
+    bytes: Uint8Array,
+    options: RuntimeOptions = {},
+): Promise<ort.InferenceSession> {
     const sessionOptions: ort.InferenceSession.SessionOptions = {
         graphOptimizationLevel: "all",
         executionProviders: executionProviders(options.executionProviders),

@@ -21,14 +21,20 @@ async function check(
     const tol = dtype === "float64" ? TOL : TOL32;
     const r = await gradCheck(f, inputs, { dtype });
     assert.ok(r.maxAbsGrad > 1e-3, `${name}: gradient is trivially zero`);
-    assert.ok(r.maxAbsError < tol, `${name}: max abs error ${r.maxAbsError} (grad scale ${r.maxAbsGrad})`);
+    assert.ok(
+        r.maxAbsError < tol,
+        `${name}: max abs error ${r.maxAbsError} (grad scale ${r.maxAbsGrad})`,
+    );
 }
 
 const a = (name: string, shape: number[]): GradInput => ({ name, shape });
 const positive = (name: string, shape: number[]): GradInput => ({
     name,
     shape,
-    data: Float64Array.from({ length: shape.reduce((p, d) => p * d, 1) }, (_, i) => 0.5 + ((i * 0.37) % 1)),
+    data: Float64Array.from(
+        { length: shape.reduce((p, d) => p * d, 1) },
+        (_, i) => 0.5 + ((i * 0.37) % 1),
+    ),
 });
 
 test("elementwise binary rules reduce broadcast axes", async () => {
@@ -36,7 +42,9 @@ test("elementwise binary rules reduce broadcast axes", async () => {
     await check("Sub", (g, [x, y]) => op.sub(g, x, y), [a("x", [2, 1]), a("y", [2, 2, 3])]);
     await check("Mul", (g, [x, y]) => op.mul(g, x, y), [a("x", [2, 3, 4]), a("y", [4])]);
     await check("Div", (g, [x, y]) => op.div(g, x, y), [a("x", [2, 3]), positive("y", [2, 1])]);
-    await check("fan-out (Sum)", (g, [x]) => op.add(g, op.mul(g, x, x), op.mul(g, x, 3)), [a("x", [5])]);
+    await check("fan-out (Sum)", (g, [x]) => op.add(g, op.mul(g, x, x), op.mul(g, x, 3)), [
+        a("x", [5]),
+    ]);
 });
 
 test("elementwise unary rules", async () => {
@@ -49,8 +57,14 @@ test("elementwise unary rules", async () => {
 });
 
 test("matrix product rules", async () => {
-    await check("MatMul batched x 2-D", (g, [x, w]) => op.matmul(g, x, w), [a("x", [2, 3, 4]), a("w", [4, 5])]);
-    await check("MatMul 4-D", (g, [x, y]) => op.matmul(g, x, y), [a("x", [2, 2, 3, 4]), a("y", [2, 2, 4, 3])]);
+    await check("MatMul batched x 2-D", (g, [x, w]) => op.matmul(g, x, w), [
+        a("x", [2, 3, 4]),
+        a("w", [4, 5]),
+    ]);
+    await check("MatMul 4-D", (g, [x, y]) => op.matmul(g, x, y), [
+        a("x", [2, 2, 3, 4]),
+        a("y", [2, 2, 4, 3]),
+    ]);
     await check("Gemm transB + C", (g, [x, w, c]) => op.gemm(g, x, w, { transB: true, c }), [
         a("x", [3, 4]),
         a("w", [5, 4]),
@@ -63,11 +77,17 @@ test("data movement rules", async () => {
     await check("Transpose", (g, [x]) => op.transpose(g, x, [2, 0, 1]), [a("x", [2, 3, 4])]);
     await check("Reshape", (g, [x]) => op.reshape(g, x, [6, 4]), [a("x", [2, 3, 4])]);
     await check("Unsqueeze", (g, [x]) => op.unsqueeze(g, x, [0]), [a("x", [2, 3])]);
-    await check("Split", (g, [x]) => {
-        const [p, q, r] = op.split(g, x, 1, [1, 2, 3]);
-        return op.add(g, op.mul(g, p, q.producer!.outputs[1]), op.reduceSum(g, r, [1], true));
-    }, [a("x", [2, 6])]);
-    await check("Split with an unused part", (g, [x]) => op.split(g, x, 0, [1, 1])[1], [a("x", [2, 3])]);
+    await check(
+        "Split",
+        (g, [x]) => {
+            const [p, q, r] = op.split(g, x, 1, [1, 2, 3]);
+            return op.add(g, op.mul(g, p, q.producer!.outputs[1]), op.reduceSum(g, r, [1], true));
+        },
+        [a("x", [2, 6])],
+    );
+    await check("Split with an unused part", (g, [x]) => op.split(g, x, 0, [1, 1])[1], [
+        a("x", [2, 3]),
+    ]);
     await check("Concat", (g, [x, y]) => op.concat(g, [x, y], 1), [a("x", [2, 3]), a("y", [2, 1])]);
     await check("Gather (one-hot MatMul)", (g, [w, i]) => op.gather(g, w, i), [
         a("w", [5, 3]),
@@ -77,7 +97,9 @@ test("data movement rules", async () => {
 
 test("reduction and normalisation rules", async () => {
     await check("ReduceSum", (g, [x]) => op.reduceSum(g, x, [0, 2]), [a("x", [2, 3, 4])]);
-    await check("ReduceMean keepdims", (g, [x]) => op.reduceMean(g, x, [-1], true), [a("x", [2, 3, 4])]);
+    await check("ReduceMean keepdims", (g, [x]) => op.reduceMean(g, x, [-1], true), [
+        a("x", [2, 3, 4]),
+    ]);
     await check("ReduceSumSquare", (g, [x]) => op.reduceSumSquare(g, x, [1]), [a("x", [2, 3])]);
     await check("Softmax", (g, [x]) => op.softmax(g, x, -1), [a("x", [2, 5])]);
     await check("LogSoftmax", (g, [x]) => op.logSoftmax(g, x, 1), [a("x", [3, 4])]);

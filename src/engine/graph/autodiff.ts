@@ -61,11 +61,16 @@ export function gradients(
         const rule = gradRules[node.opType];
         if (!rule) throw new Error(`no gradient rule for op ${node.opType} (node ${node.name})`);
         const needs = node.inputs.map(
-            (v) => v !== undefined && dependsOnWrt.has(v) && (v.dtype === "float32" || v.dtype === "float64"),
+            (v) =>
+                v !== undefined &&
+                dependsOnWrt.has(v) &&
+                (v.dtype === "float32" || v.dtype === "float64"),
         );
         const dxs = g.withNodeScope(["grad", ...node.scope], () => rule(g, node, dys, needs));
         if (dxs.length !== node.inputs.length) {
-            throw new Error(`gradient rule for ${node.opType} returned ${dxs.length} gradients for ${node.inputs.length} inputs`);
+            throw new Error(
+                `gradient rule for ${node.opType} returned ${dxs.length} gradients for ${node.inputs.length} inputs`,
+            );
         }
         dxs.forEach((dx, i) => {
             const x = node.inputs[i];
@@ -82,7 +87,8 @@ export function gradients(
     return wrt.map((w) => {
         const grad = total(w);
         if (grad) return grad;
-        if (!options.allowUnused) throw new Error(`target ${target.name} does not depend on ${w.name}`);
+        if (!options.allowUnused)
+            throw new Error(`target ${target.name} does not depend on ${w.name}`);
         const n = (w.shape as number[]).reduce((a, b) => a * b, 1);
         return g.constant(new Array<number>(n).fill(0), w.shape as number[], w.dtype);
     });

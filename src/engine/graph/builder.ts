@@ -120,14 +120,18 @@ export class GraphBuilder {
         if (this.paramSource) {
             value = this.withNodeScope([], () => this.paramSource!(full, shape));
             if (value.shape.length !== shape.length || value.shape.some((d, i) => d !== shape[i])) {
-                throw new Error(`parameter ${full}: source gave ${fmtShape(value.shape)}, expected ${fmtShape(shape)}`);
+                throw new Error(
+                    `parameter ${full}: source gave ${fmtShape(value.shape)}, expected ${fmtShape(shape)}`,
+                );
             }
         } else if (this.weights) {
             const data = this.weights.get(full);
             if (!data) throw new Error(`missing weight ${full} [${shape}]`);
             const count = shape.reduce((a, b) => a * b, 1);
             if (data.length !== count) {
-                throw new Error(`weight ${full}: expected [${shape}] (${count} values), found ${data.length}`);
+                throw new Error(
+                    `weight ${full}: expected [${shape}] (${count} values), found ${data.length}`,
+                );
             }
             value = new Value(this.claim(full), this.float, shape);
             const stored = this.float === "float64" ? Float64Array.from(data) : data;
@@ -140,9 +144,15 @@ export class GraphBuilder {
     }
 
     /** A constant tensor, shared by every use with the same dtype, shape and values. */
-    constant(values: ArrayLike<number> | TypedData, shape: number[], dtype: DType = this.float): Value {
+    constant(
+        values: ArrayLike<number> | TypedData,
+        shape: number[],
+        dtype: DType = this.float,
+    ): Value {
         const small = values.length <= 64;
-        const key = small ? `${dtype}|${shape}|${Array.from(values as ArrayLike<number>).join(",")}` : "";
+        const key = small
+            ? `${dtype}|${shape}|${Array.from(values as ArrayLike<number>).join(",")}`
+            : "";
         const cached = small ? this.constants.get(key) : undefined;
         if (cached) return cached;
         const value = new Value(this.claim(`const_${this.initializers.size}`), dtype, shape);
@@ -176,7 +186,16 @@ export class GraphBuilder {
         const n = this.counters.get(base) ?? 0;
         this.counters.set(base, n + 1);
         const name = n === 0 ? base : `${base}_${n}`;
-        const node: Node = { opType, name, scope: this.nodeScope, inputs, outputs: [], attrs, domain, meta };
+        const node: Node = {
+            opType,
+            name,
+            scope: this.nodeScope,
+            inputs,
+            outputs: [],
+            attrs,
+            domain,
+            meta,
+        };
         node.outputs = outputs.map(
             (o, i) => new Value(this.claim(`${name}_output_${i}`), o.dtype, o.shape, node),
         );
@@ -196,12 +215,18 @@ export class GraphBuilder {
                 this.names.delete(value.name);
                 value.name = this.claim(name);
             } else {
-                out = this.emit("Identity", [value], [{ dtype: value.dtype, shape: value.shape }])[0];
+                out = this.emit(
+                    "Identity",
+                    [value],
+                    [{ dtype: value.dtype, shape: value.shape }],
+                )[0];
                 this.names.delete(out.name);
                 out.name = this.claim(name);
             }
         } else if (!renamable) {
-            throw new Error(`output ${name}: a graph input or initializer cannot be exported under its own name`);
+            throw new Error(
+                `output ${name}: a graph input or initializer cannot be exported under its own name`,
+            );
         }
         this.outputs.push(out);
         return out;
@@ -221,7 +246,9 @@ export class GraphBuilder {
         const inits = [...this.initializers.values()].map(({ value, data }) =>
             makeTensor(value.name, value.dtype, value.shape as number[], data),
         );
-        const domains = [...new Set(this.nodes.map((n) => n.domain).filter((d) => d !== ""))].sort();
+        const domains = [
+            ...new Set(this.nodes.map((n) => n.domain).filter((d) => d !== "")),
+        ].sort();
         const graph = makeGraph(
             graphName,
             nodes,
@@ -268,11 +295,17 @@ export function numel(s: readonly number[]): number {
 function toTyped(values: ArrayLike<number> | TypedData, dtype: DType): TypedData {
     switch (dtype) {
         case "float32":
-            return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
+            return values instanceof Float32Array
+                ? values
+                : Float32Array.from(values as ArrayLike<number>);
         case "float64":
-            return values instanceof Float64Array ? values : Float64Array.from(values as ArrayLike<number>);
+            return values instanceof Float64Array
+                ? values
+                : Float64Array.from(values as ArrayLike<number>);
         case "int32":
-            return values instanceof Int32Array ? values : Int32Array.from(values as ArrayLike<number>);
+            return values instanceof Int32Array
+                ? values
+                : Int32Array.from(values as ArrayLike<number>);
         case "int64":
             return values instanceof BigInt64Array
                 ? values

@@ -53,7 +53,14 @@ export function makeNode(
     const attrs = Object.keys(attributes)
         .sort()
         .map((key) => makeAttribute(key, attributes[key]));
-    return onnx.NodeProto.create({ opType, input: inputs, output: outputs, name, attribute: attrs, domain });
+    return onnx.NodeProto.create({
+        opType,
+        input: inputs,
+        output: outputs,
+        name,
+        attribute: attrs,
+        domain,
+    });
 }
 
 /** A tensor with its data stored as little-endian raw bytes. */
@@ -72,9 +79,7 @@ export function makeTensor(
 }
 
 export function makeValueInfo(name: string, dtype: DType, shape: Dim[]): onnx.ValueInfoProto {
-    const dim = shape.map((d) =>
-        typeof d === "number" ? { dimValue: d } : { dimParam: d },
-    );
+    const dim = shape.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d }));
     return onnx.ValueInfoProto.create({
         name,
         type: { tensorType: { elemType: elemType[dtype], shape: { dim } } },
@@ -88,11 +93,20 @@ export function makeGraph(
     outputs: onnx.ValueInfoProto[],
     initializers: onnx.TensorProto[],
 ): onnx.GraphProto {
-    return onnx.GraphProto.create({ name, node: nodes, input: inputs, output: outputs, initializer: initializers });
+    return onnx.GraphProto.create({
+        name,
+        node: nodes,
+        input: inputs,
+        output: outputs,
+        initializer: initializers,
+    });
 }
 
 export function makeModel(graph: onnx.GraphProto, extraDomains: string[] = []): onnx.ModelProto {
-    const opsetImport = [{ domain: "", version: OPSET }, ...extraDomains.map((d) => ({ domain: d, version: 1 }))];
+    const opsetImport = [
+        { domain: "", version: OPSET },
+        ...extraDomains.map((d) => ({ domain: d, version: 1 })),
+    ];
     return onnx.ModelProto.create({
         irVersion: IR_VERSION,
         producerName: "lm-lab",
@@ -115,6 +129,10 @@ function makeAttribute(name: string, a: Attr): onnx.AttributeProto {
         case "ints":
             return onnx.AttributeProto.create({ name, type: T.INTS, ints: a.value });
         case "string":
-            return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(a.value) });
+            return onnx.AttributeProto.create({
+                name,
+                type: T.STRING,
+                s: new TextEncoder().encode(a.value),
+            });
     }
 }

@@ -43,24 +43,41 @@ export async function gradCheck(
     const g = new GraphBuilder({ float: dtype });
     const xs = inputs.map((i) => g.input(i.name, i.int ? "int64" : dtype, i.shape));
     const y = f(g, xs);
-    const r = g.constant(Float64Array.from({ length: count(y.shape as number[]) }, () => rand() * 2 - 1), y.shape as number[]);
-    const loss = reduceSum(g, mul(g, y, r), Array.from({ length: y.rank }, (_, i) => i));
+    const r = g.constant(
+        Float64Array.from({ length: count(y.shape as number[]) }, () => rand() * 2 - 1),
+        y.shape as number[],
+    );
+    const loss = reduceSum(
+        g,
+        mul(g, y, r),
+        Array.from({ length: y.rank }, (_, i) => i),
+    );
     const floats = xs.filter((_, i) => !inputs[i].int);
     const grads = gradients(g, loss, floats);
     g.output(loss, "loss");
     grads.forEach((d, i) => g.output(d, `grad_${i}`));
     const session = await createSession(g.toBytes(), { threads: 1 });
 
-    const values = inputs.map((i) =>
-        i.data ?? Float64Array.from({ length: count(i.shape) }, () => (i.int ? 0 : rand() * 2 - 1)),
+    const values = inputs.map(
+        (i) =>
+            i.data ??
+            Float64Array.from({ length: count(i.shape) }, () => (i.int ? 0 : rand() * 2 - 1)),
     );
     const feeds = (): Record<string, ort.Tensor> =>
         Object.fromEntries(
             inputs.map((inp, k) => [
                 inp.name,
                 inp.int
-                    ? new ort.Tensor("int64", BigInt64Array.from(values[k], (v) => BigInt(v)), inp.shape)
-                    : new ort.Tensor(dtype, dtype === "float64" ? values[k] : Float32Array.from(values[k]), inp.shape),
+                    ? new ort.Tensor(
+                          "int64",
+                          BigInt64Array.from(values[k], (v) => BigInt(v)),
+                          inp.shape,
+                      )
+                    : new ort.Tensor(
+                          dtype,
+                          dtype === "float64" ? values[k] : Float32Array.from(values[k]),
+                          inp.shape,
+                      ),
             ]),
         );
     const base = await session.run(feeds());

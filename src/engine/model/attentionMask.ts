@@ -29,7 +29,9 @@ export function attentionMask(kind: string): AttentionMask {
         case "bidirectional":
             return { kind, bias: () => undefined };
         default:
-            throw new UserError(`attention pattern "${kind}" is not supported (expected causal or bidirectional)`);
+            throw new UserError(
+                `attention pattern "${kind}" is not supported (expected causal or bidirectional)`,
+            );
     }
 }
 
@@ -38,7 +40,9 @@ const causal: AttentionMask = {
     bias(g, ctx) {
         if (!ctx.start || !ctx.end) {
             if (typeof ctx.queries !== "number" || ctx.queries !== ctx.keys) {
-                throw new Error(`causal mask: static shapes need equal query and key counts, found ${ctx.queries}, ${ctx.keys}`);
+                throw new Error(
+                    `causal mask: static shapes need equal query and key counts, found ${ctx.queries}, ${ctx.keys}`,
+                );
             }
             return g.constant(causalBias(ctx.queries), [ctx.queries, ctx.queries]);
         }

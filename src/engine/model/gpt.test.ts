@@ -38,7 +38,11 @@ function loadWeights(): Map<string, Float32Array> {
 const weights = loadWeights();
 
 function idsTensor(x: number[]): ort.Tensor {
-    return new ort.Tensor("int64", BigInt64Array.from(x, (v) => BigInt(v)), [1, x.length]);
+    return new ort.Tensor(
+        "int64",
+        BigInt64Array.from(x, (v) => BigInt(v)),
+        [1, x.length],
+    );
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -49,7 +53,10 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 test("logits and attention match the float64 GPT-2 reference", async () => {
-    const session = await createSession(buildGptInference(config, weights, { logits: true, attentions: true }), { threads: 1 });
+    const session = await createSession(
+        buildGptInference(config, weights, { logits: true, attentions: true }),
+        { threads: 1 },
+    );
     const out = await session.run({ input_ids: idsTensor(ids) });
     assert.deepEqual(out.logits.dims, [1, ids.length, config.vocab_size]);
     const raw = readFileSync(join(fixturesDir, "logits-text0.f32"));
@@ -67,8 +74,13 @@ test("logits and attention match the float64 GPT-2 reference", async () => {
 });
 
 test("the key-value cache continues a sequence exactly", async () => {
-    const full = await createSession(buildGptInference(config, weights, { logits: true }), { threads: 1 });
-    const cached = await createSession(buildGptInference(config, weights, { logits: true, kvCache: true }), { threads: 1 });
+    const full = await createSession(buildGptInference(config, weights, { logits: true }), {
+        threads: 1,
+    });
+    const cached = await createSession(
+        buildGptInference(config, weights, { logits: true, kvCache: true }),
+        { threads: 1 },
+    );
     const want = (await full.run({ input_ids: idsTensor(ids) })).logits.data as Float32Array;
     const empty = new ort.Tensor("float32", new Float32Array(0), [1, 4, 0, 8]);
     const feeds: Record<string, ort.Tensor> = { input_ids: idsTensor(ids.slice(0, 6)) };
@@ -91,9 +103,20 @@ test("the key-value cache continues a sequence exactly", async () => {
 });
 
 test("scores are masked with -Infinity and softmax to the attention; hidden states are exposed", async () => {
-    const bytes = buildGptInference(config, weights, { logits: false, attentions: [1], scores: true, hidden: true });
+    const bytes = buildGptInference(config, weights, {
+        logits: false,
+        attentions: [1],
+        scores: true,
+        hidden: true,
+    });
     const session = await createSession(bytes, { threads: 1 });
-    assert.deepEqual([...session.outputNames].sort(), ["attn.1", "hidden.0", "hidden.1", "hidden.2", "scores.1"]);
+    assert.deepEqual([...session.outputNames].sort(), [
+        "attn.1",
+        "hidden.0",
+        "hidden.1",
+        "hidden.2",
+        "scores.1",
+    ]);
     const T = 5;
     const out = await session.run({ input_ids: idsTensor(ids.slice(0, T)) });
     const scores = out["scores.1"].data as Float32Array;
@@ -105,7 +128,8 @@ test("scores are masked with -Infinity and softmax to the attention; hidden stat
             const max = Math.max(...row);
             const e = Array.from(row, (s) => Math.exp(s - max));
             const z = e.reduce((a, b) => a + b, 0);
-            for (let k = 0; k < T; k++) assert.ok(Math.abs(e[k] / z - attn[(h * T + q) * T + k]) < 1e-6);
+            for (let k = 0; k < T; k++)
+                assert.ok(Math.abs(e[k] / z - attn[(h * T + q) * T + k]) < 1e-6);
         }
     }
     // hidden.0 is wte[ids] + wpe[positions].
@@ -128,22 +152,43 @@ test("export is deterministic", () => {
 
 test("parameters use Hugging Face GPT-2 names and nanoGPT initialisation", () => {
     assert.deepEqual(
-        paramShapes(config).map(([n]) => n).sort(),
+        paramShapes(config)
+            .map(([n]) => n)
+            .sort(),
         [...weights.keys()].sort(),
     );
     for (const [name, shape] of paramShapes(config)) {
-        assert.equal(weights.get(name)!.length, shape.reduce((a, b) => a * b, 1), name);
+        assert.equal(
+            weights.get(name)!.length,
+            shape.reduce((a, b) => a * b, 1),
+            name,
+        );
     }
-    const small: GptConfig = { ...config, n_layer: 4, vocab_size: 65, n_embd: 128, block_size: 64, bias: false };
+    const small: GptConfig = {
+        ...config,
+        n_layer: 4,
+        vocab_size: 65,
+        n_embd: 128,
+        block_size: 64,
+        bias: false,
+    };
     const p = initParams(small, 1);
     const again = initParams(small, 1);
     assert.deepEqual(p.get("transformer.wte.weight"), again.get("transformer.wte.weight"));
-    assert.notDeepEqual(initParams(small, 2).get("transformer.wte.weight"), p.get("transformer.wte.weight"));
+    assert.notDeepEqual(
+        initParams(small, 2).get("transformer.wte.weight"),
+        p.get("transformer.wte.weight"),
+    );
     assert.equal(p.has("transformer.h.0.attn.c_attn.bias"), false);
-    assert.equal(countParams(small), [...p.values()].reduce((n, t) => n + t.length, 0));
+    assert.equal(
+        countParams(small),
+        [...p.values()].reduce((n, t) => n + t.length, 0),
+    );
     const std = (x: Float32Array) => Math.sqrt(x.reduce((s, v) => s + v * v, 0) / x.length);
     assert.ok(Math.abs(std(p.get("transformer.h.0.mlp.c_fc.weight")!) - 0.02) < 0.001);
-    assert.ok(Math.abs(std(p.get("transformer.h.3.mlp.c_proj.weight")!) - 0.02 / Math.sqrt(8)) < 0.0005);
+    assert.ok(
+        Math.abs(std(p.get("transformer.h.3.mlp.c_proj.weight")!) - 0.02 / Math.sqrt(8)) < 0.0005,
+    );
     assert.ok(p.get("transformer.ln_f.weight")!.every((v) => v === 1));
     assert.ok(p.get("transformer.h.1.ln_2.bias")!.every((v) => v === 0));
 });

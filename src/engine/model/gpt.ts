@@ -41,50 +41,69 @@ export interface GptForwardResult {
  * The transformer body: embeddings, blocks and final LayerNorm, with parameters created under
  * `transformer.*`. `ids` is int32/int64 [B, T].
  */
-export function gptForward(g: GraphBuilder, config: GptConfig, ids: Value, opts: GptForwardOptions): GptForwardResult {
+export function gptForward(
+    g: GraphBuilder,
+    config: GptConfig,
+    ids: Value,
+    opts: GptForwardOptions,
+): GptForwardResult {
     checkConfig(config);
     const { batch: B, seq: T } = opts;
     const C = config.n_embd;
     const mask = attentionMask(config.attention);
     const drop = opts.dropout ?? ((x: Value) => x);
-    const res: GptForwardResult = { final: ids, attentions: new Map(), scores: new Map(), hidden: [], present: [] };
+    const res: GptForwardResult = {
+        final: ids,
+        attentions: new Map(),
+        scores: new Map(),
+        hidden: [],
+        present: [],
+    };
 
-    return g.scope("transformer", () => {
-        const wte = g.param("wte.weight", [config.vocab_size, C]);
-        const wpe = g.param("wpe.weight", [config.block_size, C]);
+    return g.scope(
+        "transformer",
+        () => {
+            const wte = g.param("wte.weight", [config.vocab_size, C]);
+            const wpe = g.param("wpe.weight", [config.block_size, C]);
 
-        // Positions: 0..T-1 in training; P..P+T-1 when a cache holds P earlier tokens. Dynamic
-        // lengths need runtime start/end positions, for the embeddings and the mask alike.
-        const span = opts.past || typeof T !== "number" ? dynamicPositions(g, ids, opts.past?.[0].key) : undefined;
-        let pos: Value;
-        if (span) pos = op.gather(g, wpe, span.positions); // [T, C]
-        else if (T === config.block_size) pos = wpe;
-        else pos = op.gather(g, wpe, g.constant(range(T as number), [T as number], "int64"));
-        let x = drop(op.add(g, op.gather(g, wte, ids), pos), "transformer.drop"); // [B, T, C]
-        if (opts.hidden) res.hidden.push(x);
-
-        for (let i = 0; i < config.n_layer; i++) {
-            x = g.scope(`h.${i}`, () => {
-                const ctx = {
-                    mask,
-                    B,
-                    T,
-                    layer: i,
-                    span,
-                    past: opts.past?.[i],
-                };
-                const n1 = layerNorm(g, config, "ln_1", x);
-                const a = g.scope("attn", () => attention(g, config, n1, ctx, drop, opts, res));
-                const x1 = op.add(g, x, a);
-                const n2 = layerNorm(g, config, "ln_2", x1);
-                const m = g.scope("mlp", () => mlp(g, config, n2, drop, i));
-                return op.add(g, x1, m); // [B, T, C]
-            });
+            // Positions: 0..T-1 in training; P..P+T-1 when a cache holds P earlier tokens. Dynamic
+            // lengths need runtime start/end positions, for the embeddings and the mask alike.
+            const span =
+                opts.past || typeof T !== "number"
+                    ? dynamicPositions(g, ids, opts.past?.[0].key)
+                    : undefined;
+            let pos: Value;
+            if (span)
+                pos = op.gather(g, wpe, span.positions); // [T, C]
+            else if (T === config.block_size) pos = wpe;
+            else pos = op.gather(g, wpe, g.constant(range(T as number), [T as number], "int64"));
+            let x = drop(op.add(g, op.gather(g, wte, ids), pos), "transformer.drop"); // [B, T, C]
             if (opts.hidden) res.hidden.push(x);
-        }
-        res.final = layerNorm(g, config, "ln_f", x);
-        return res;
-    }, "");
+
+            for (let i = 0; i < config.n_layer; i++) {
+                x = g.scope(`h.${i}`, () => {
+                    const ctx = {
+                        mask,
+                        B,
+                        T,
+                        layer: i,
+                        span,
+                        past: opts.past?.[i],
+                    };
+                    const n1 = layerNorm(g, config, "ln_1", x);
+                    const a = g.scope("attn", () => attention(g, config, n1, ctx, drop, opts, res));
+                    const x1 = op.add(g, x, a);
+                    const n2 = layerNorm(g, config, "ln_2", x1);
+                    const m = g.scope("mlp", () => mlp(g, config, n2, drop, i));
+                    return op.add(g, x1, m); // [B, T, C]
+                });
+                if (opts.hidden) res.hidden.push(x);
+            }
+            res.final = layerNorm(g, config, "ln_f", x);
+            return res;
+        },
+        "",
+    );
 }
 
 /** Logits with the head tied to wte: [B*T, C] x wte^T as one Gemm, giving [B*T, V]. */
@@ -100,17 +119,23 @@ export function checkConfig(config: GptConfig): void {
     const positive = ["n_layer", "n_head", "n_embd", "block_size", "vocab_size"] as const;
     for (const key of positive) {
         if (!Number.isInteger(config[key]) || config[key] <= 0) {
-            throw new UserError(`model config: ${key} must be a positive integer, found ${config[key]}`);
+            throw new UserError(
+                `model config: ${key} must be a positive integer, found ${config[key]}`,
+            );
         }
     }
     if (config.n_embd % config.n_head !== 0) {
-        throw new UserError(`model config: n_embd ${config.n_embd} is not divisible by n_head ${config.n_head}`);
+        throw new UserError(
+            `model config: n_embd ${config.n_embd} is not divisible by n_head ${config.n_head}`,
+        );
     }
     if (!(config.dropout >= 0 && config.dropout < 1)) {
         throw new UserError(`model config: dropout must be in [0, 1), found ${config.dropout}`);
     }
     if (config.activation !== "gelu" && config.activation !== "gelu_new") {
-        throw new UserError(`model config: activation must be gelu or gelu_new, found ${config.activation}`);
+        throw new UserError(
+            `model config: activation must be gelu or gelu_new, found ${config.activation}`,
+        );
     }
 }
 
@@ -170,10 +195,19 @@ function attention(
     if (opts.scores?.has(layer)) res.scores.set(layer, scores);
     const y = op.matmul(g, drop(probs, `transformer.h.${layer}.attn.attn_dropout`), vh); // [B, H, T, D]
     const merged = op.reshape(g, op.transpose(g, y, [0, 2, 1, 3]), [B, T, C]);
-    return drop(linear(g, config, "c_proj", merged, C, C), `transformer.h.${layer}.attn.resid_dropout`);
+    return drop(
+        linear(g, config, "c_proj", merged, C, C),
+        `transformer.h.${layer}.attn.resid_dropout`,
+    );
 }
 
-function mlp(g: GraphBuilder, config: GptConfig, x: Value, drop: (x: Value, site: string) => Value, layer: number): Value {
+function mlp(
+    g: GraphBuilder,
+    config: GptConfig,
+    x: Value,
+    drop: (x: Value, site: string) => Value,
+    layer: number,
+): Value {
     const C = config.n_embd;
     const h = linear(g, config, "c_fc", x, C, 4 * C);
     const a = op.gelu(g, h, config.activation === "gelu_new" ? "tanh" : "none");
@@ -181,7 +215,14 @@ function mlp(g: GraphBuilder, config: GptConfig, x: Value, drop: (x: Value, site
 }
 
 /** Conv1D layout: y = x @ W + b with W [in, out]. */
-function linear(g: GraphBuilder, config: GptConfig, name: string, x: Value, nIn: number, nOut: number): Value {
+function linear(
+    g: GraphBuilder,
+    config: GptConfig,
+    name: string,
+    x: Value,
+    nIn: number,
+    nOut: number,
+): Value {
     return g.scope(name, () => {
         const w = g.param("weight", [nIn, nOut]);
         const y = op.matmul(g, x, w);
@@ -192,7 +233,13 @@ function linear(g: GraphBuilder, config: GptConfig, name: string, x: Value, nIn:
 function layerNorm(g: GraphBuilder, config: GptConfig, name: string, x: Value): Value {
     return g.scope(name, () => {
         const C = config.n_embd;
-        return op.layerNorm(g, x, g.param("weight", [C]), g.param("bias", [C]), config.layer_norm_epsilon);
+        return op.layerNorm(
+            g,
+            x,
+            g.param("weight", [C]),
+            g.param("bias", [C]),
+            config.layer_norm_epsilon,
+        );
     });
 }
 
@@ -202,7 +249,9 @@ function layerNorm(g: GraphBuilder, config: GptConfig, name: string, x: Value): 
  */
 function dynamicPositions(g: GraphBuilder, ids: Value, pastKey?: Value) {
     const T = op.slice(g, op.shape(g, ids), g.ints([1]), g.ints([2]), [0], [1]);
-    const start = pastKey ? op.slice(g, op.shape(g, pastKey), g.ints([2]), g.ints([3]), [0], [1]) : g.ints([0]);
+    const start = pastKey
+        ? op.slice(g, op.shape(g, pastKey), g.ints([2]), g.ints([3]), [0], [1])
+        : g.ints([0]);
     const end = pastKey ? op.add(g, start, T) : T;
     const positions = op.range(g, op.reshape(g, start, []), op.reshape(g, end, []), ids.shape[1]);
     return { start, end, positions };

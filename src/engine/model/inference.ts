@@ -39,7 +39,11 @@ export function buildGptInference(
           }))
         : undefined;
     const layers = attentionLayers(config, outputs.attentions);
-    const scoreLayers = outputs.scores ? (layers.size > 0 ? layers : attentionLayers(config, true)) : new Set<number>();
+    const scoreLayers = outputs.scores
+        ? layers.size > 0
+            ? layers
+            : attentionLayers(config, true)
+        : new Set<number>();
     const res = gptForward(g, config, ids, {
         batch: 1,
         seq: "T",
@@ -71,7 +75,9 @@ function attentionLayers(config: GptConfig, which: boolean | number[] | undefine
     if (!which) return new Set();
     for (const l of which) {
         if (!Number.isInteger(l) || l < 0 || l >= config.n_layer) {
-            throw new UserError(`attention layer ${l} does not exist (model has ${config.n_layer} layers)`);
+            throw new UserError(
+                `attention layer ${l} does not exist (model has ${config.n_layer} layers)`,
+            );
         }
     }
     return new Set(which);

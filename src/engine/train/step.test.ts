@@ -45,7 +45,10 @@ function perturbedParams(config: GptConfig, seed: number): Map<string, Float32Ar
 
 async function wholeModelGradCheck(config: GptConfig, targets: Int32Array) {
     const B = 2;
-    const session = await createSession(buildEvalGraph(config, B, { float: "float64", grads: true }), { threads: 1 });
+    const session = await createSession(
+        buildEvalGraph(config, B, { float: "float64", grads: true }),
+        { threads: 1 },
+    );
     const params = perturbedParams(config, 3);
     const values = new Map([...params].map(([k, v]) => [k, Float64Array.from(v)]));
     const ids = randomIds(B * config.block_size, config.vocab_size, 5);
@@ -78,7 +81,9 @@ async function wholeModelGradCheck(config: GptConfig, targets: Int32Array) {
                 v[e] = x;
                 return out;
             };
-            const numeric = (-(await at(2 * h)) + 8 * (await at(h)) - 8 * (await at(-h)) + (await at(-2 * h))) / (12 * h);
+            const numeric =
+                (-(await at(2 * h)) + 8 * (await at(h)) - 8 * (await at(-h)) + (await at(-2 * h))) /
+                (12 * h);
             worst = Math.max(worst, Math.abs(numeric - grad[e]));
             checked++;
         }
@@ -95,8 +100,15 @@ test("whole-model gradients match finite differences (float64, causal LM)", asyn
 });
 
 test("whole-model gradients match finite differences (float64, masked LM, no biases)", async () => {
-    const config: GptConfig = { ...tiny, attention: "bidirectional", objective: "mlm", bias: false };
-    const targets = randomIds(2 * tiny.block_size, tiny.vocab_size, 9).map((t, i) => (i % 3 === 0 ? t : -1));
+    const config: GptConfig = {
+        ...tiny,
+        attention: "bidirectional",
+        objective: "mlm",
+        bias: false,
+    };
+    const targets = randomIds(2 * tiny.block_size, tiny.vocab_size, 9).map((t, i) =>
+        i % 3 === 0 ? t : -1,
+    );
     const { worst } = await wholeModelGradCheck(config, targets);
     assert.ok(worst < 1e-7, `max abs gradient error ${worst}`);
 });
@@ -109,7 +121,8 @@ test("AdamW with clipping matches a hand computation from the graph's gradients"
         const session = await createSession(graph.bytes, { threads: 1 });
         const shapes = paramShapes(tiny);
         const r = lcg(4);
-        const rand = (n: number, scale: number, offset = 0) => Float32Array.from({ length: n }, () => offset + r() * scale);
+        const rand = (n: number, scale: number, offset = 0) =>
+            Float32Array.from({ length: n }, () => offset + r() * scale);
         const params = perturbedParams(tiny, 2);
         const feeds: Record<string, ort.Tensor> = {
             [names.ids]: new ort.Tensor("int32", randomIds(B * 6, 11, 1), [B, 6]),
@@ -137,7 +150,9 @@ test("AdamW with clipping matches a hand computation from the graph's gradients"
         const nextM = out[names.next(names.m)].data as Float32Array;
         const nextV = out[names.next(names.v)].data as Float32Array;
         const offsets = new Map(layout.slots.map((s) => [s.name, s.offset]));
-        const grads = new Map(shapes.map(([name]) => [name, out[names.grad(name)].data as Float32Array]));
+        const grads = new Map(
+            shapes.map(([name]) => [name, out[names.grad(name)].data as Float32Array]),
+        );
         let sq = 0;
         for (const g of grads.values()) for (const x of g) sq += x * x;
         const norm = Math.sqrt(sq);
@@ -172,7 +187,15 @@ test("loss decreases on a small corpus within a few dozen steps", async () => {
     const text = readFileSync(shakespearePath, "utf8").slice(0, 20000);
     const chars = [...new Set(text)].sort();
     const data = Int32Array.from(text, (c) => chars.indexOf(c));
-    const config: GptConfig = { ...tiny, n_embd: 32, n_head: 4, block_size: 16, vocab_size: chars.length, bias: false, activation: "gelu" };
+    const config: GptConfig = {
+        ...tiny,
+        n_embd: 32,
+        n_head: 4,
+        block_size: 16,
+        vocab_size: chars.length,
+        bias: false,
+        activation: "gelu",
+    };
     const B = 8;
     const step = await TrainStep.create(config, optim, B, { seed: 1, threads: 1 });
     const x = new Int32Array(B * 16);
@@ -189,7 +212,10 @@ test("loss decreases on a small corpus within a few dozen steps", async () => {
     }
     const first = losses.slice(0, 5).reduce((a, b) => a + b) / 5;
     const last = losses.slice(-5).reduce((a, b) => a + b) / 5;
-    assert.ok(Math.abs(first - Math.log(chars.length)) < 0.3, `initial loss ${first} vs ln V ${Math.log(chars.length)}`);
+    assert.ok(
+        Math.abs(first - Math.log(chars.length)) < 0.3,
+        `initial loss ${first} vs ln V ${Math.log(chars.length)}`,
+    );
     assert.ok(last < first - 0.5, `loss went from ${first} to ${last}`);
     assert.ok(Math.abs((await step.evalLoss(x, y)) - losses[losses.length - 1]) < 0.5);
     await step.dispose();
@@ -198,10 +224,14 @@ test("loss decreases on a small corpus within a few dozen steps", async () => {
 test("same seed gives the same losses, and a resume from saved state continues exactly (with dropout)", async () => {
     const config: GptConfig = { ...tiny, dropout: 0.2 };
     const B = 2;
-    const batches = Array.from({ length: 4 }, (_, i) => [randomIds(12, 11, 20 + i), randomIds(12, 11, 40 + i)]);
+    const batches = Array.from({ length: 4 }, (_, i) => [
+        randomIds(12, 11, 20 + i),
+        randomIds(12, 11, 40 + i),
+    ]);
     const run = async (step: TrainStep, from: number, to: number) => {
         const out: number[] = [];
-        for (let i = from; i < to; i++) out.push((await step.step(batches[i][0], batches[i][1], 1e-2, i + 1)).loss);
+        for (let i = from; i < to; i++)
+            out.push((await step.step(batches[i][0], batches[i][1], 1e-2, i + 1)).loss);
         return out;
     };
     const a = await TrainStep.create(config, optim, B, { seed: 5, threads: 1 });
@@ -228,13 +258,25 @@ test("state checks and non-finite losses", async () => {
     const state = step.getState();
     const bad = { ...state, params: new Map(state.params) };
     bad.params.set("transformer.h.1.mlp.c_fc.weight", new Float32Array(3));
-    assert.throws(() => step.setState(bad), /transformer\.h\.1\.mlp\.c_fc\.weight: expected \[8,32\]/);
-    await assert.rejects(step.step(new Int32Array(5), new Int32Array(5), 1e-3, 1), /batch must hold 2 x 6 = 12 ids/);
+    assert.throws(
+        () => step.setState(bad),
+        /transformer\.h\.1\.mlp\.c_fc\.weight: expected \[8,32\]/,
+    );
+    await assert.rejects(
+        step.step(new Int32Array(5), new Int32Array(5), 1e-3, 1),
+        /batch must hold 2 x 6 = 12 ids/,
+    );
     const broken = { ...state, params: new Map(state.params) };
-    broken.params.set("transformer.ln_f.weight", new Float32Array(8).fill(Number.POSITIVE_INFINITY));
+    broken.params.set(
+        "transformer.ln_f.weight",
+        new Float32Array(8).fill(Number.POSITIVE_INFINITY),
+    );
     step.setState(broken);
     const { loss } = await step.step(randomIds(12, 11, 1), randomIds(12, 11, 2), 1e-3, 1);
     assert.ok(!Number.isFinite(loss));
-    assert.deepEqual(step.getState().params.get("transformer.wte.weight"), state.params.get("transformer.wte.weight"));
+    assert.deepEqual(
+        step.getState().params.get("transformer.wte.weight"),
+        state.params.get("transformer.wte.weight"),
+    );
     await step.dispose();
 });

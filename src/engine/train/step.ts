@@ -9,7 +9,14 @@ import { checkConfig } from "../model/gpt";
 import { createSession } from "../runtime";
 import { GptConfig, UserError } from "../types";
 import { initParams, xoshiro128 } from "../model/init";
-import { buildEvalGraph, buildTrainGraph, names, OptimConfig, ParamSlot, paramLayout } from "./stepGraph";
+import {
+    buildEvalGraph,
+    buildTrainGraph,
+    names,
+    OptimConfig,
+    ParamSlot,
+    paramLayout,
+} from "./stepGraph";
 
 export type { OptimConfig } from "./stepGraph";
 
@@ -77,7 +84,16 @@ export class TrainStep {
             createSession(buildEvalGraph(config, batchSize), runtime),
         ]);
         const layout = paramLayout(config);
-        const step = new TrainStep(config, batchSize, opts.seed, train, evaluate, layout.slots, layout.total, graph.dropoutSites);
+        const step = new TrainStep(
+            config,
+            batchSize,
+            opts.seed,
+            train,
+            evaluate,
+            layout.slots,
+            layout.total,
+            graph.dropoutSites,
+        );
         step.setState({ params: initParams(config, opts.seed), m: new Map(), v: new Map() });
         return step;
     }
@@ -88,7 +104,12 @@ export class TrainStep {
      * `step` is the 1-based AdamW step, which also selects the dropout masks. A non-finite loss
      * or gradient norm is returned as is and leaves the parameters and moments unchanged.
      */
-    async step(x: Int32Array, y: Int32Array, lr: number, step: number): Promise<{ loss: number; gradNorm: number }> {
+    async step(
+        x: Int32Array,
+        y: Int32Array,
+        lr: number,
+        step: number,
+    ): Promise<{ loss: number; gradNorm: number }> {
         const feeds = this.batchFeeds(x, y);
         feeds[names.lr] = new ort.Tensor("float32", Float32Array.of(lr), []);
         feeds[names.step] = new ort.Tensor("float32", Float32Array.of(step), []);
@@ -107,7 +128,8 @@ export class TrainStep {
         const out = await this.train.run(feeds, fetches);
         const loss = out[names.loss].data[0] as number;
         const gradNorm = out[names.gradNorm].data[0] as number;
-        if (Number.isFinite(loss) && Number.isFinite(gradNorm)) [this.current, this.spare] = [this.spare, this.current];
+        if (Number.isFinite(loss) && Number.isFinite(gradNorm))
+            [this.current, this.spare] = [this.spare, this.current];
         return { loss, gradNorm };
     }
 
@@ -122,7 +144,9 @@ export class TrainStep {
     /** Copies of the parameters and moments, by parameter name. */
     getState(): TrainState {
         const state: TrainState = { params: new Map(), m: new Map(), v: new Map() };
-        const [p, m, v] = [this.current.params, this.current.m, this.current.v].map((t) => t.data as Float32Array);
+        const [p, m, v] = [this.current.params, this.current.m, this.current.v].map(
+            (t) => t.data as Float32Array,
+        );
         for (const s of this.slots) {
             state.params.set(s.name, p.slice(s.offset, s.offset + s.size));
             state.m.set(s.name, m.slice(s.offset, s.offset + s.size));
@@ -139,13 +163,21 @@ export class TrainStep {
         for (const s of this.slots) {
             const p = state.params.get(s.name);
             if (!p) throw new UserError(`state has no parameter ${s.name} [${s.shape}]`);
-            for (const [what, t] of [["parameter", p], ["first moment", state.m.get(s.name)], ["second moment", state.v.get(s.name)]] as const) {
+            for (const [what, t] of [
+                ["parameter", p],
+                ["first moment", state.m.get(s.name)],
+                ["second moment", state.v.get(s.name)],
+            ] as const) {
                 if (t && t.length !== s.size) {
-                    throw new UserError(`${what} ${s.name}: expected [${s.shape}] (${s.size} values), found ${t.length} values`);
+                    throw new UserError(
+                        `${what} ${s.name}: expected [${s.shape}] (${s.size} values), found ${t.length} values`,
+                    );
                 }
             }
         }
-        const [p, m, v] = [this.current.params, this.current.m, this.current.v].map((t) => t.data as Float32Array);
+        const [p, m, v] = [this.current.params, this.current.m, this.current.v].map(
+            (t) => t.data as Float32Array,
+        );
         for (const s of this.slots) {
             p.set(state.params.get(s.name)!, s.offset);
             setOrZero(m, s, state.m.get(s.name));
@@ -161,12 +193,20 @@ export class TrainStep {
         const T = this.config.block_size;
         const n = this.batchSize * T;
         if (x.length !== n || y.length !== n) {
-            throw new UserError(`batch must hold ${this.batchSize} x ${T} = ${n} ids, found x ${x.length} and y ${y.length}`);
+            throw new UserError(
+                `batch must hold ${this.batchSize} x ${T} = ${n} ids, found x ${x.length} and y ${y.length}`,
+            );
         }
         const V = this.config.vocab_size;
         for (let i = 0; i < n; i++) {
-            if (x[i] < 0 || x[i] >= V) throw new UserError(`input id ${x[i]} at ${i} is outside the vocabulary (0..${V - 1})`);
-            if (y[i] >= V) throw new UserError(`target id ${y[i]} at ${i} is outside the vocabulary (0..${V - 1})`);
+            if (x[i] < 0 || x[i] >= V)
+                throw new UserError(
+                    `input id ${x[i]} at ${i} is outside the vocabulary (0..${V - 1})`,
+                );
+            if (y[i] >= V)
+                throw new UserError(
+                    `target id ${y[i]} at ${i} is outside the vocabulary (0..${V - 1})`,
+                );
         }
         return {
             [names.ids]: new ort.Tensor("int32", x, [this.batchSize, T]),
@@ -179,7 +219,9 @@ export class TrainStep {
         const p = this.config.dropout;
         const keep = 1 / (1 - p);
         const threshold = Math.floor(p * 4294967296);
-        const next = xoshiro128((Math.imul(this.seed | 0, 0x9e3779b1) ^ Math.imul(step | 0, 0x85ebca77)) >>> 0);
+        const next = xoshiro128(
+            (Math.imul(this.seed | 0, 0x9e3779b1) ^ Math.imul(step | 0, 0x85ebca77)) >>> 0,
+        );
         for (const d of this.dropoutMasks) {
             const data = d.tensor.data as Float32Array;
             for (let i = 0; i < data.length; i++) data[i] = next() < threshold ? 0 : keep;

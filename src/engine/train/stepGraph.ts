@@ -72,7 +72,12 @@ export interface StepGraphOptions {
  * `dropout.*` masks when config.dropout > 0. Outputs: `loss`, `grad_norm` (before clipping),
  * `next.params`, `next.m`, `next.v`.
  */
-export function buildTrainGraph(config: GptConfig, optim: OptimConfig, batch: number, options: StepGraphOptions = {}): StepGraph {
+export function buildTrainGraph(
+    config: GptConfig,
+    optim: OptimConfig,
+    batch: number,
+    options: StepGraphOptions = {},
+): StepGraph {
     const layout = paramLayout(config);
     const N = layout.total;
     const [g, flat] = flatParamBuilder(layout, options.float);
@@ -101,43 +106,65 @@ export function buildTrainGraph(config: GptConfig, optim: OptimConfig, batch: nu
     const grads = g.scope("", () => gradients(g, loss, params), "grad");
     if (options.grads) grads.forEach((d, i) => g.output(d, names.grad(layout.slots[i].name)));
 
-    g.scope("", () => {
-        const d = op.concat(g, grads.map((x, i) => op.reshape(g, x, [layout.slots[i].size])), 0); // [N]
+    g.scope(
+        "",
+        () => {
+            const d = op.concat(
+                g,
+                grads.map((x, i) => op.reshape(g, x, [layout.slots[i].size])),
+                0,
+            ); // [N]
 
-        // 3. Global-norm clipping: coef = min(1, clip / (norm + 1e-6)), as torch's clip_grad_norm_.
-        const norm = op.sqrt(g, op.reduceSumSquare(g, d, [0]));
-        const coef = optim.gradClip > 0 ? op.min(g, op.div(g, optim.gradClip, op.add(g, norm, 1e-6)), 1) : undefined;
+            // 3. Global-norm clipping: coef = min(1, clip / (norm + 1e-6)), as torch's clip_grad_norm_.
+            const norm = op.sqrt(g, op.reduceSumSquare(g, d, [0]));
+            const coef =
+                optim.gradClip > 0
+                    ? op.min(g, op.div(g, optim.gradClip, op.add(g, norm, 1e-6)), 1)
+                    : undefined;
 
-        // 4. AdamW: moments from the clipped gradient, bias correction from `step`, then
-        // p <- p * (1 - lr * wd * decayed) - lr / bc1 * m / (sqrt(v / bc2) + eps).
-        const bc1 = op.sub(g, 1, pow(g, g.scalar(optim.beta1), step));
-        const bc2 = op.sub(g, 1, pow(g, g.scalar(optim.beta2), step));
-        const a1 = coef ? op.mul(g, coef, 1 - optim.beta1) : g.scalar(1 - optim.beta1);
-        const a2 = coef ? op.mul(g, op.mul(g, coef, coef), 1 - optim.beta2) : g.scalar(1 - optim.beta2);
-        const m2 = op.add(g, op.mul(g, m, optim.beta1), op.mul(g, d, a1));
-        const v2 = op.add(g, op.mul(g, v, optim.beta2), op.mul(g, op.mul(g, d, d), a2));
-        // Dividing the denominator by the step size saves one full-length multiply.
-        const stepSize = op.div(g, lr, bc1);
-        const denomScale = op.div(g, op.div(g, 1, op.sqrt(g, bc2)), stepSize);
-        const denom = op.add(g, op.mul(g, op.sqrt(g, v2), denomScale), op.div(g, optim.eps, stepSize));
-        let kept: Value = flat;
-        if (optim.weightDecay !== 0) {
-            const decayed = new Float32Array(N);
-            for (const s of layout.slots) if (isDecayed(s.shape)) decayed.fill(1, s.offset, s.offset + s.size);
-            const rate = op.mul(g, g.constant(decayed, [N]), op.mul(g, lr, optim.weightDecay));
-            kept = op.mul(g, flat, op.sub(g, 1, rate));
-        }
-        g.output(op.sub(g, kept, op.div(g, m2, denom)), names.next(names.params));
-        g.output(m2, names.next(names.m));
-        g.output(v2, names.next(names.v));
-        g.output(norm, names.gradNorm);
-    }, "adamw");
+            // 4. AdamW: moments from the clipped gradient, bias correction from `step`, then
+            // p <- p * (1 - lr * wd * decayed) - lr / bc1 * m / (sqrt(v / bc2) + eps).
+            const bc1 = op.sub(g, 1, pow(g, g.scalar(optim.beta1), step));
+            const bc2 = op.sub(g, 1, pow(g, g.scalar(optim.beta2), step));
+            const a1 = coef ? op.mul(g, coef, 1 - optim.beta1) : g.scalar(1 - optim.beta1);
+            const a2 = coef
+                ? op.mul(g, op.mul(g, coef, coef), 1 - optim.beta2)
+                : g.scalar(1 - optim.beta2);
+            const m2 = op.add(g, op.mul(g, m, optim.beta1), op.mul(g, d, a1));
+            const v2 = op.add(g, op.mul(g, v, optim.beta2), op.mul(g, op.mul(g, d, d), a2));
+            // Dividing the denominator by the step size saves one full-length multiply.
+            const stepSize = op.div(g, lr, bc1);
+            const denomScale = op.div(g, op.div(g, 1, op.sqrt(g, bc2)), stepSize);
+            const denom = op.add(
+                g,
+                op.mul(g, op.sqrt(g, v2), denomScale),
+                op.div(g, optim.eps, stepSize),
+            );
+            let kept: Value = flat;
+            if (optim.weightDecay !== 0) {
+                const decayed = new Float32Array(N);
+                for (const s of layout.slots)
+                    if (isDecayed(s.shape)) decayed.fill(1, s.offset, s.offset + s.size);
+                const rate = op.mul(g, g.constant(decayed, [N]), op.mul(g, lr, optim.weightDecay));
+                kept = op.mul(g, flat, op.sub(g, 1, rate));
+            }
+            g.output(op.sub(g, kept, op.div(g, m2, denom)), names.next(names.params));
+            g.output(m2, names.next(names.m));
+            g.output(v2, names.next(names.v));
+            g.output(norm, names.gradNorm);
+        },
+        "adamw",
+    );
     g.output(loss, names.loss);
     return { bytes: g.toBytes("train-step"), dropoutSites };
 }
 
 /** Forward and mean cross-entropy only (no dropout): inputs ids, targets and flat params; output `loss`. */
-export function buildEvalGraph(config: GptConfig, batch: number, options: StepGraphOptions = {}): Uint8Array {
+export function buildEvalGraph(
+    config: GptConfig,
+    batch: number,
+    options: StepGraphOptions = {},
+): Uint8Array {
     const layout = paramLayout(config);
     const [g] = flatParamBuilder(layout, options.float);
     const T = config.block_size;
@@ -154,7 +181,10 @@ export function buildEvalGraph(config: GptConfig, batch: number, options: StepGr
 }
 
 /** A builder whose parameters are views (Split + Reshape) of one flat `params` input. */
-function flatParamBuilder(layout: { slots: ParamSlot[]; total: number }, float?: "float32" | "float64"): [GraphBuilder, Value] {
+function flatParamBuilder(
+    layout: { slots: ParamSlot[]; total: number },
+    float?: "float32" | "float64",
+): [GraphBuilder, Value] {
     let views: Map<string, Value> | undefined;
     let flat: Value | undefined;
     const g: GraphBuilder = new GraphBuilder({
@@ -162,8 +192,23 @@ function flatParamBuilder(layout: { slots: ParamSlot[]; total: number }, float?:
         paramSource: (name) => {
             if (!views) {
                 views = new Map();
-                const parts = g.scope("", () => op.split(g, flat!, 0, layout.slots.map((s) => s.size)), "params");
-                layout.slots.forEach((s, i) => views!.set(s.name, g.scope("", () => op.reshape(g, parts[i], s.shape), "params")));
+                const parts = g.scope(
+                    "",
+                    () =>
+                        op.split(
+                            g,
+                            flat!,
+                            0,
+                            layout.slots.map((s) => s.size),
+                        ),
+                    "params",
+                );
+                layout.slots.forEach((s, i) =>
+                    views!.set(
+                        s.name,
+                        g.scope("", () => op.reshape(g, parts[i], s.shape), "params"),
+                    ),
+                );
             }
             const view = views.get(name);
             if (!view) throw new Error(`parameter ${name} is not in the layout`);
@@ -189,13 +234,21 @@ function forwardLoss(
     const N = batch * config.block_size;
     const V = config.vocab_size;
     const res = gptForward(g, config, ids, { batch, seq: config.block_size, dropout });
-    return g.scope("", () => {
-        const logp = op.logSoftmax(g, tiedLogits(g, res.final, N), -1); // [N, V]
-        const classes = g.constant(Array.from({ length: V }, (_, i) => i), [1, V], "int32");
-        const hot = op.cast(g, op.equal(g, op.unsqueeze(g, targets, [1]), classes), g.float); // [N, V]
-        const count = op.max(g, op.reduceSum(g, hot, [0, 1]), 1);
-        return op.neg(g, op.div(g, op.reduceSum(g, op.mul(g, hot, logp), [0, 1]), count));
-    }, "loss");
+    return g.scope(
+        "",
+        () => {
+            const logp = op.logSoftmax(g, tiedLogits(g, res.final, N), -1); // [N, V]
+            const classes = g.constant(
+                Array.from({ length: V }, (_, i) => i),
+                [1, V],
+                "int32",
+            );
+            const hot = op.cast(g, op.equal(g, op.unsqueeze(g, targets, [1]), classes), g.float); // [N, V]
+            const count = op.max(g, op.reduceSum(g, hot, [0, 1]), 1);
+            return op.neg(g, op.div(g, op.reduceSum(g, op.mul(g, hot, logp), [0, 1]), count));
+        },
+        "loss",
+    );
 }
 
 function pow(g: GraphBuilder, base: Value, exponent: Value): Value {

@@ -1,6 +1,22 @@
 // Every op emitter, re-exported for `import { op } from "../graph"`.
 
-export { add, cast, div, equal, erf, exp, identity, max, min, mul, neg, sqrt, sub, sum, tanh } from "./elementwise";
+export {
+    add,
+    cast,
+    div,
+    equal,
+    erf,
+    exp,
+    identity,
+    max,
+    min,
+    mul,
+    neg,
+    sqrt,
+    sub,
+    sum,
+    tanh,
+} from "./elementwise";
 export { gemm, matmul } from "./linalg";
 export { gelu, layerNorm, logSoftmax, reduceMean, reduceSum, reduceSumSquare, softmax } from "./nn";
 export {

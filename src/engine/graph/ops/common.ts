@@ -74,7 +74,13 @@ export function unbroadcast(g: GraphBuilder, grad: Value, target: readonly Dim[]
 }
 
 /** Emits a Reduce* op (opset 18+: axes as an input) and records axes for its gradient rule. */
-export function reduce(g: GraphBuilder, op: string, x: Value, axes: number[], keepdims: boolean): Value {
+export function reduce(
+    g: GraphBuilder,
+    op: string,
+    x: Value,
+    axes: number[],
+    keepdims: boolean,
+): Value {
     const norm = axes.map((a) => normAxis(op, a, x.rank)).sort((a, b) => a - b);
     const shape = x.shape.flatMap((d, i) => (norm.includes(i) ? (keepdims ? [1] : []) : [d]));
     const [y] = g.emit(
@@ -91,6 +97,7 @@ export function reduce(g: GraphBuilder, op: string, x: Value, axes: number[], ke
 export function shapeOf(g: GraphBuilder, like: Value | readonly Dim[]): Value {
     const shape = like instanceof Value ? like.shape : like;
     if (isStatic(shape)) return g.ints(shape);
-    if (!(like instanceof Value)) throw new Error(`shapeOf: symbolic shape ${fmtShape(shape)} needs a value`);
+    if (!(like instanceof Value))
+        throw new Error(`shapeOf: symbolic shape ${fmtShape(shape)} needs a value`);
     return g.emit(OpType.Shape, [like], [{ dtype: "int64", shape: [shape.length] }])[0];
 }

@@ -4,7 +4,15 @@
 import { DType, GraphBuilder, Value } from "../builder";
 import { attr, onnxElemType } from "../onnx";
 import { OpType } from "../ops";
-import { broadcast, checkSameDType, dtypeOf, GradRule, Operand, operand, unbroadcast } from "./common";
+import {
+    broadcast,
+    checkSameDType,
+    dtypeOf,
+    GradRule,
+    Operand,
+    operand,
+    unbroadcast,
+} from "./common";
 
 export function add(g: GraphBuilder, a: Operand, b: Operand): Value {
     return binary(g, OpType.Add, a, b);
@@ -62,7 +70,9 @@ export function identity(g: GraphBuilder, x: Value): Value {
 }
 
 export function cast(g: GraphBuilder, x: Value, to: DType): Value {
-    return g.emit(OpType.Cast, [x], [{ dtype: to, shape: x.shape }], { to: attr.int(onnxElemType(to)) })[0];
+    return g.emit(OpType.Cast, [x], [{ dtype: to, shape: x.shape }], {
+        to: attr.int(onnxElemType(to)),
+    })[0];
 }
 
 /** Sum of any number of same-typed tensors (broadcasting). */
@@ -79,7 +89,10 @@ export function sum(g: GraphBuilder, xs: Value[]): Value {
 export const elementwiseRules: Record<string, GradRule> = {
     [OpType.Add]: (g, node, [dy], needs) => {
         const [a, b] = node.inputs as Value[];
-        return [needs[0] ? unbroadcast(g, dy!, a.shape) : undefined, needs[1] ? unbroadcast(g, dy!, b.shape) : undefined];
+        return [
+            needs[0] ? unbroadcast(g, dy!, a.shape) : undefined,
+            needs[1] ? unbroadcast(g, dy!, b.shape) : undefined,
+        ];
     },
     [OpType.Sub]: (g, node, [dy], needs) => {
         const [a, b] = node.inputs as Value[];

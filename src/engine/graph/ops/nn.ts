@@ -16,26 +16,51 @@ export function reduceMean(g: GraphBuilder, x: Value, axes: number[], keepdims =
     return reduce(g, OpType.ReduceMean, x, axes, keepdims);
 }
 
-export function reduceSumSquare(g: GraphBuilder, x: Value, axes: number[], keepdims = false): Value {
+export function reduceSumSquare(
+    g: GraphBuilder,
+    x: Value,
+    axes: number[],
+    keepdims = false,
+): Value {
     return reduce(g, OpType.ReduceSumSquare, x, axes, keepdims);
 }
 
 export function softmax(g: GraphBuilder, x: Value, axis = -1): Value {
     const ax = normAxis(OpType.Softmax, axis, x.rank);
-    return g.emit(OpType.Softmax, [x], [{ dtype: x.dtype, shape: x.shape }], { axis: attr.int(ax) }, { axis: ax })[0];
+    return g.emit(
+        OpType.Softmax,
+        [x],
+        [{ dtype: x.dtype, shape: x.shape }],
+        { axis: attr.int(ax) },
+        { axis: ax },
+    )[0];
 }
 
 export function logSoftmax(g: GraphBuilder, x: Value, axis = -1): Value {
     const ax = normAxis(OpType.LogSoftmax, axis, x.rank);
-    return g.emit(OpType.LogSoftmax, [x], [{ dtype: x.dtype, shape: x.shape }], { axis: attr.int(ax) }, { axis: ax })[0];
+    return g.emit(
+        OpType.LogSoftmax,
+        [x],
+        [{ dtype: x.dtype, shape: x.shape }],
+        { axis: attr.int(ax) },
+        { axis: ax },
+    )[0];
 }
 
 /** LayerNorm over the last axis (biased variance, eps inside the sqrt); `bias` may be absent. */
-export function layerNorm(g: GraphBuilder, x: Value, scale: Value, bias: Value | undefined, eps: number): Value {
+export function layerNorm(
+    g: GraphBuilder,
+    x: Value,
+    scale: Value,
+    bias: Value | undefined,
+    eps: number,
+): Value {
     const c = x.shape[x.rank - 1];
     for (const p of bias ? [scale, bias] : [scale]) {
         if (p.rank !== 1 || p.shape[0] !== c) {
-            throw new Error(`LayerNormalization: ${p.name} is [${p.shape}], expected [${c}] for input [${x.shape}]`);
+            throw new Error(
+                `LayerNormalization: ${p.name} is [${p.shape}], expected [${c}] for input [${x.shape}]`,
+            );
         }
     }
     if (x.dtype === "float64") return layerNormPrimitive(g, x, scale, bias, eps);
@@ -52,20 +77,27 @@ export function layerNorm(g: GraphBuilder, x: Value, scale: Value, bias: Value |
 
 /** GELU: exact (erf) or the tanh approximation GPT-2 calls gelu_new. */
 export function gelu(g: GraphBuilder, x: Value, approximate: "none" | "tanh"): Value {
-    const attrs: Record<string, Attr> = approximate === "tanh" ? { approximate: attr.string("tanh") } : {};
-    return g.emit(OpType.Gelu, [x], [{ dtype: x.dtype, shape: x.shape }], attrs, { approximate })[0];
+    const attrs: Record<string, Attr> =
+        approximate === "tanh" ? { approximate: attr.string("tanh") } : {};
+    return g.emit(OpType.Gelu, [x], [{ dtype: x.dtype, shape: x.shape }], attrs, {
+        approximate,
+    })[0];
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const GELU_CUBIC = 0.044715;
 
 export const nnRules: Record<string, GradRule> = {
-    [OpType.ReduceSum]: (g, node, [dy]) => [expandLike(g, keptDims(g, node, dy!), node.inputs[0]!), undefined],
+    [OpType.ReduceSum]: (g, node, [dy]) => [
+        expandLike(g, keptDims(g, node, dy!), node.inputs[0]!),
+        undefined,
+    ],
     [OpType.ReduceMean]: (g, node, [dy]) => {
         const x = node.inputs[0]!;
         const axes = node.meta.axes as number[];
         const count = axes.reduce((p, a) => p * (x.shape[a] as number), 1);
-        if (!Number.isFinite(count)) throw new Error(`ReduceMean gradient at ${node.name} needs static reduced dims`);
+        if (!Number.isFinite(count))
+            throw new Error(`ReduceMean gradient at ${node.name} needs static reduced dims`);
         return [expandLike(g, mul(g, keptDims(g, node, dy!), 1 / count), x), undefined];
     },
     [OpType.ReduceSumSquare]: (g, node, [dy]) => {
@@ -87,7 +119,10 @@ export const nnRules: Record<string, GradRule> = {
         return [sub(g, dy!, mul(g, exp(g, y), total))];
     },
     [OpType.LayerNormalization]: (g, node, dys, needs) => {
-        if (dys[1] || dys[2]) throw new Error(`LayerNormalization gradient at ${node.name}: Mean/InvStdDev outputs are not differentiable`);
+        if (dys[1] || dys[2])
+            throw new Error(
+                `LayerNormalization gradient at ${node.name}: Mean/InvStdDev outputs are not differentiable`,
+            );
         const dy = dys[0]!;
         const [x, scale, bias] = node.inputs as Value[];
         const [, mean, invStd] = node.outputs;
@@ -113,7 +148,11 @@ export const nnRules: Record<string, GradRule> = {
             const x2 = mul(g, x, x);
             const u = mul(g, mul(g, x, add(g, mul(g, x2, GELU_CUBIC), 1)), SQRT_2_OVER_PI);
             const t = tanh(g, u);
-            const du = mul(g, add(g, mul(g, x2, 3 * GELU_CUBIC * SQRT_2_OVER_PI), SQRT_2_OVER_PI), mul(g, x, 0.5));
+            const du = mul(
+                g,
+                add(g, mul(g, x2, 3 * GELU_CUBIC * SQRT_2_OVER_PI), SQRT_2_OVER_PI),
+                mul(g, x, 0.5),
+            );
             const d = add(g, mul(g, add(g, t, 1), 0.5), mul(g, du, sub(g, 1, mul(g, t, t))));
             return [mul(g, dy, d)];
         }
@@ -128,7 +167,13 @@ export const nnRules: Record<string, GradRule> = {
  * LayerNorm from primitives, for float64 graphs: ORT's CPU LayerNormalization has no double
  * kernel. Gradient checks of the fused rule compare against this path.
  */
-function layerNormPrimitive(g: GraphBuilder, x: Value, scale: Value, bias: Value | undefined, eps: number): Value {
+function layerNormPrimitive(
+    g: GraphBuilder,
+    x: Value,
+    scale: Value,
+    bias: Value | undefined,
+    eps: number,
+): Value {
     const centred = sub(g, x, reduceMean(g, x, [-1], true));
     const variance = reduceMean(g, mul(g, centred, centred), [-1], true);
     const y = mul(g, div(g, centred, sqrt(g, add(g, variance, eps))), scale);

@@ -17,7 +17,8 @@ export function reshape(g: GraphBuilder, x: Value, shape: readonly Dim[]): Value
     if (isStatic(x.shape) && isStatic(shape)) {
         const a = x.shape.reduce((p, d) => p * d, 1);
         const b = shape.reduce((p, d) => p * d, 1);
-        if (a !== b) throw new Error(`Reshape: cannot reshape ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
+        if (a !== b)
+            throw new Error(`Reshape: cannot reshape ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
     }
     let inferred = 0;
     const spec = shape.map((d, i) => {
@@ -27,7 +28,10 @@ export function reshape(g: GraphBuilder, x: Value, shape: readonly Dim[]): Value
         return -1;
     });
     const target = inferred <= 1 ? g.ints(spec) : undefined;
-    if (!target) throw new Error(`Reshape: ${fmtShape(x.shape)} to ${fmtShape(shape)} has several unknown dims`);
+    if (!target)
+        throw new Error(
+            `Reshape: ${fmtShape(x.shape)} to ${fmtShape(shape)} has several unknown dims`,
+        );
     return g.emit(OpType.Reshape, [x, target], [{ dtype: x.dtype, shape: [...shape] }])[0];
 }
 
@@ -36,7 +40,11 @@ export function reshapeLike(g: GraphBuilder, x: Value, like: Value): Value {
     if (shapeEq(x.shape, like.shape)) return x;
     const symbolic = like.shape.filter((d) => typeof d !== "number").length;
     if (symbolic <= 1) return reshape(g, x, like.shape);
-    return g.emit(OpType.Reshape, [x, shapeOf(g, like)], [{ dtype: x.dtype, shape: like.shape }])[0];
+    return g.emit(
+        OpType.Reshape,
+        [x, shapeOf(g, like)],
+        [{ dtype: x.dtype, shape: like.shape }],
+    )[0];
 }
 
 export function transpose(g: GraphBuilder, x: Value, perm: number[]): Value {
@@ -52,7 +60,13 @@ export function transpose(g: GraphBuilder, x: Value, perm: number[]): Value {
         return transpose(g, src.inputs[0]!, composed);
     }
     const shape = perm.map((p) => x.shape[p]);
-    return g.emit(OpType.Transpose, [x], [{ dtype: x.dtype, shape }], { perm: attr.ints(perm) }, { perm })[0];
+    return g.emit(
+        OpType.Transpose,
+        [x],
+        [{ dtype: x.dtype, shape }],
+        { perm: attr.ints(perm) },
+        { perm },
+    )[0];
 }
 
 /** Swaps the last two axes. */
@@ -67,39 +81,75 @@ export function split(g: GraphBuilder, x: Value, axis: number, sizes: number[]):
     const ax = normAxis(OpType.Split, axis, x.rank);
     const total = sizes.reduce((a, b) => a + b, 0);
     if (x.shape[ax] !== total) {
-        throw new Error(`Split: sizes [${sizes}] do not add up to dim ${ax} of ${fmtShape(x.shape)}`);
+        throw new Error(
+            `Split: sizes [${sizes}] do not add up to dim ${ax} of ${fmtShape(x.shape)}`,
+        );
     }
-    const outs = sizes.map((s) => ({ dtype: x.dtype, shape: x.shape.map((d, i) => (i === ax ? s : d)) }));
-    return g.emit(OpType.Split, [x, g.ints(sizes)], outs, { axis: attr.int(ax) }, { axis: ax, sizes });
+    const outs = sizes.map((s) => ({
+        dtype: x.dtype,
+        shape: x.shape.map((d, i) => (i === ax ? s : d)),
+    }));
+    return g.emit(
+        OpType.Split,
+        [x, g.ints(sizes)],
+        outs,
+        { axis: attr.int(ax) },
+        { axis: ax, sizes },
+    );
 }
 
 export function concat(g: GraphBuilder, xs: Value[], axis: number): Value {
     const ax = normAxis(OpType.Concat, axis, xs[0].rank);
     const parts = xs.map((x) => x.shape[ax]);
     for (const x of xs) {
-        const ok = x.rank === xs[0].rank && x.shape.every((d, i) => i === ax || d === xs[0].shape[i]);
-        if (!ok) throw new Error(`Concat: ${xs.map((v) => fmtShape(v.shape)).join(" ")} differ off axis ${ax}`);
+        const ok =
+            x.rank === xs[0].rank && x.shape.every((d, i) => i === ax || d === xs[0].shape[i]);
+        if (!ok)
+            throw new Error(
+                `Concat: ${xs.map((v) => fmtShape(v.shape)).join(" ")} differ off axis ${ax}`,
+            );
     }
     const size = parts.every((p) => typeof p === "number")
         ? (parts as number[]).reduce((a, b) => a + b, 0)
         : parts.join("+");
     const shape = xs[0].shape.map((d, i) => (i === ax ? size : d));
-    return g.emit(OpType.Concat, xs, [{ dtype: xs[0].dtype, shape }], { axis: attr.int(ax) }, { axis: ax })[0];
+    return g.emit(
+        OpType.Concat,
+        xs,
+        [{ dtype: xs[0].dtype, shape }],
+        { axis: attr.int(ax) },
+        { axis: ax },
+    )[0];
 }
 
 /** Row lookup: data [N, C] indexed by integer `indices` of any shape gives [...indices, C]. */
 export function gather(g: GraphBuilder, data: Value, indices: Value): Value {
-    if (data.rank !== 2) throw new Error(`Gather: data ${data.name} must be 2-D, found ${fmtShape(data.shape)}`);
+    if (data.rank !== 2)
+        throw new Error(`Gather: data ${data.name} must be 2-D, found ${fmtShape(data.shape)}`);
     if (indices.dtype !== "int64" && indices.dtype !== "int32") {
-        throw new Error(`Gather: indices ${indices.name} must be int32/int64, found ${indices.dtype}`);
+        throw new Error(
+            `Gather: indices ${indices.name} must be int32/int64, found ${indices.dtype}`,
+        );
     }
     const shape = [...indices.shape, data.shape[1]];
-    return g.emit(OpType.Gather, [data, indices], [{ dtype: data.dtype, shape }], { axis: attr.int(0) })[0];
+    return g.emit(OpType.Gather, [data, indices], [{ dtype: data.dtype, shape }], {
+        axis: attr.int(0),
+    })[0];
 }
 
 /** Slice along `axes` with int64 tensors `starts`/`ends`; `shape` is the result shape. */
-export function slice(g: GraphBuilder, x: Value, starts: Value, ends: Value, axes: number[], shape: Dim[]): Value {
-    if (shape.length !== x.rank) throw new Error(`Slice: result ${fmtShape(shape)} has the wrong rank for ${fmtShape(x.shape)}`);
+export function slice(
+    g: GraphBuilder,
+    x: Value,
+    starts: Value,
+    ends: Value,
+    axes: number[],
+    shape: Dim[],
+): Value {
+    if (shape.length !== x.rank)
+        throw new Error(
+            `Slice: result ${fmtShape(shape)} has the wrong rank for ${fmtShape(x.shape)}`,
+        );
     return g.emit(OpType.Slice, [x, starts, ends, g.ints(axes)], [{ dtype: x.dtype, shape }])[0];
 }
 
@@ -125,7 +175,11 @@ export function shape(g: GraphBuilder, x: Value): Value {
 
 /** int64 [start, limit) with step 1; `len` is the symbolic or static length. */
 export function range(g: GraphBuilder, start: Value, limit: Value, len: Dim): Value {
-    return g.emit(OpType.Range, [start, limit, g.scalar(1, "int64")], [{ dtype: "int64", shape: [len] }])[0];
+    return g.emit(
+        OpType.Range,
+        [start, limit, g.scalar(1, "int64")],
+        [{ dtype: "int64", shape: [len] }],
+    )[0];
 }
 
 /**
@@ -133,8 +187,14 @@ export function range(g: GraphBuilder, start: Value, limit: Value, len: Dim): Va
  * Indices outside [0, N) give all-zero columns. Used for embedding and cross-entropy gradients.
  */
 export function oneHotT(g: GraphBuilder, indices: Value, n: number): Value {
-    const flat = reshape(g, indices, [indices.shape.length === 1 ? indices.shape[0] : numelDim(indices.shape)]);
-    const rows = g.constant(Array.from({ length: n }, (_, i) => i), [n, 1], indices.dtype);
+    const flat = reshape(g, indices, [
+        indices.shape.length === 1 ? indices.shape[0] : numelDim(indices.shape),
+    ]);
+    const rows = g.constant(
+        Array.from({ length: n }, (_, i) => i),
+        [n, 1],
+        indices.dtype,
+    );
     const hit = equal(g, rows, unsqueeze(g, flat, [0]));
     return cast(g, hit, g.float);
 }
@@ -168,13 +228,18 @@ export const shapeRules: Record<string, GradRule> = {
         const c = data.shape[1];
         const rows = reshape(g, dy!, [numelDim(indices.shape), c]);
         const hot = oneHotT(g, indices, n);
-        const grad = g.emit(OpType.MatMul, [hot, rows], [{ dtype: data.dtype, shape: data.shape }])[0];
+        const grad = g.emit(
+            OpType.MatMul,
+            [hot, rows],
+            [{ dtype: data.dtype, shape: data.shape }],
+        )[0];
         return [grad, undefined];
     },
 };
 
 function zerosLike(g: GraphBuilder, v: Value): Value {
-    if (!isStatic(v.shape)) throw new Error(`zeros for ${v.name} need a static shape, found ${fmtShape(v.shape)}`);
+    if (!isStatic(v.shape))
+        throw new Error(`zeros for ${v.name} need a static shape, found ${fmtShape(v.shape)}`);
     const n = v.shape.reduce((a, b) => a * b, 1);
     return g.constant(new Array<number>(n).fill(0), v.shape, v.dtype);
 }
