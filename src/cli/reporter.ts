@@ -40,6 +40,9 @@ export function reporter(
     return {
         progress: (p: TrainProgress) => {
             if (out.isTTY) {
+                // Redrawn at most ten times a second: tiny models take well under 1 ms a step.
+                if (p.step < p.maxIters && Date.now() - lastLine < 100) return;
+                lastLine = Date.now();
                 out.status(`\r\x1b[K${bar(p.step / p.maxIters)} ${formatProgress(p)}`);
                 barShown = true;
             } else if (p.step === p.maxIters || Date.now() - lastLine > 2000) {
