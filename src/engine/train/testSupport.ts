@@ -2,15 +2,21 @@
 // and a tiny model configuration that trains in well under a second per few dozen steps.
 
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { shakespearePath } from "../../../test/support/paths";
 import type { TrainConfig } from "../../protocol";
 
-/** A fresh temporary folder. */
+const created: string[] = [];
+// Temporary folders go when the test process ends, whatever the outcome.
+process.on("exit", () => created.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** A fresh temporary folder, removed when the test process exits. */
 export function tempDir(label: string): string {
-    return mkdtempSync(join(tmpdir(), `lm-lab-${label}-`));
+    const dir = mkdtempSync(join(tmpdir(), `lm-lab-${label}-`));
+    created.push(dir);
+    return dir;
 }
 
 /** Writes the first `chars` characters of tinyshakespeare to a file in `dir`. */
