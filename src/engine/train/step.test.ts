@@ -236,7 +236,10 @@ test("same seed gives the same losses, and a resume from saved state continues e
     };
     const a = await TrainStep.create(config, optim, B, { seed: 5, threads: 1 });
     const b = await TrainStep.create(config, optim, B, { seed: 5, threads: 1 });
+    // Dropout is really applied: the first step's loss differs from the dropout-free loss.
+    const clean = await a.evalLoss(batches[0][0], batches[0][1]);
     const lossesA = await run(a, 0, 4);
+    assert.ok(Math.abs(lossesA[0] - clean) > 1e-4, `dropout left the loss at ${clean}`);
     const lossesB = await run(b, 0, 2);
     assert.deepEqual(lossesB, lossesA.slice(0, 2));
     const resumed = await TrainStep.create(config, optim, B, { seed: 99, threads: 1 });

@@ -43,7 +43,7 @@ interface Buffers {
 export class TrainStep {
     private current: Buffers;
     private spare: Buffers;
-    private readonly dropoutMasks: { name: string; tensor: ort.Tensor }[];
+    private readonly dropoutOffsets: { name: string; range: number; tensor: ort.Tensor }[];
 
     private constructor(
         readonly config: GptConfig,
@@ -53,13 +53,14 @@ export class TrainStep {
         private readonly evaluate: ort.InferenceSession,
         private readonly slots: ParamSlot[],
         total: number,
-        dropoutSites: { name: string; shape: number[] }[],
+        dropoutSites: { name: string; size: number; poolSize: number }[],
     ) {
         this.current = allocate(total);
         this.spare = allocate(total);
-        this.dropoutMasks = dropoutSites.map((s) => ({
+        this.dropoutOffsets = dropoutSites.map((s) => ({
             name: s.name,
-            tensor: new ort.Tensor("float32", new Float32Array(count(s.shape)), s.shape),
+            range: s.poolSize - s.size + 1,
+            tensor: new ort.Tensor("int64", new BigInt64Array(1), [1]),
         }));
     }
 
@@ -77,7 +78,7 @@ export class TrainStep {
         if (!Number.isInteger(batchSize) || batchSize < 1) {
             throw new UserError(`batch size must be a positive integer, found ${batchSize}`);
         }
-        const graph = buildTrainGraph(config, optim, batchSize);
+        const graph = buildTrainGraph(config, optim, batchSize, { seed: opts.seed });
         const runtime = { threads: opts.threads, executionProviders: opts.executionProviders };
         const [train, evaluate] = await Promise.all([
             createSession(graph.bytes, runtime),
@@ -116,8 +117,8 @@ export class TrainStep {
         feeds[names.params] = this.current.params;
         feeds[names.m] = this.current.m;
         feeds[names.v] = this.current.v;
-        if (this.dropoutMasks.length > 0) this.fillDropout(step);
-        for (const d of this.dropoutMasks) feeds[d.name] = d.tensor;
+        if (this.dropoutOffsets.length > 0) this.drawDropout(step);
+        for (const d of this.dropoutOffsets) feeds[d.name] = d.tensor;
         const fetches: Record<string, ort.Tensor | null> = {
             [names.loss]: null,
             [names.gradNorm]: null,
@@ -214,17 +215,14 @@ export class TrainStep {
         };
     }
 
-    /** Masks from (seed, step): the same step always drops the same units, so resuming is exact. */
-    private fillDropout(step: number): void {
-        const p = this.config.dropout;
-        const keep = 1 / (1 - p);
-        const threshold = Math.floor(p * 4294967296);
+    /** Mask offsets from (seed, step): the same step always drops the same units, so resuming is exact. */
+    private drawDropout(step: number): void {
         const next = xoshiro128(
             (Math.imul(this.seed | 0, 0x9e3779b1) ^ Math.imul(step | 0, 0x85ebca77)) >>> 0,
         );
-        for (const d of this.dropoutMasks) {
-            const data = d.tensor.data as Float32Array;
-            for (let i = 0; i < data.length; i++) data[i] = next() < threshold ? 0 : keep;
+        for (const d of this.dropoutOffsets) {
+            const offset = Math.floor((next() / 4294967296) * d.range);
+            (d.tensor.data as BigInt64Array)[0] = BigInt(offset);
         }
     }
 }

@@ -7,6 +7,7 @@
 import { GraphBuilder, Value, gradients, op } from "../graph";
 import { OpType } from "../graph/ops";
 import { gptForward, isDecayed, paramShapes, tiedLogits } from "../model/gpt";
+import { xoshiro128 } from "../model/init";
 import type { GptConfig } from "../types";
 
 export interface OptimConfig {
@@ -56,20 +57,22 @@ export function paramLayout(config: GptConfig): { slots: ParamSlot[]; total: num
 
 export interface StepGraph {
     bytes: Uint8Array;
-    /** Dropout inputs in graph order, with their shapes. */
-    dropoutSites: { name: string; shape: number[] }[];
+    /** Dropout offset inputs (int64 [1]) in graph order; offsets range over [0, poolSize - size]. */
+    dropoutSites: { name: string; size: number; poolSize: number }[];
 }
 
 export interface StepGraphOptions {
     float?: "float32" | "float64";
     /** Also output each parameter's gradient (before clipping) as `<name>.grad`. */
     grads?: boolean;
+    /** Seeds the dropout pool. */
+    seed?: number;
 }
 
 /**
  * The whole training step. Inputs: `input_ids` int32 [B, T], `targets` int32 [B*T] (negative =
  * ignored), `lr` and `step` (1-based AdamW step) scalars, flat `params`, `m`, `v` [N], and
- * `dropout.*` masks when config.dropout > 0. Outputs: `loss`, `grad_norm` (before clipping),
+ * `dropout.*` pool offsets when config.dropout > 0. Outputs: `loss`, `grad_norm` (before clipping),
  * `next.params`, `next.m`, `next.v`.
  */
 export function buildTrainGraph(
@@ -89,14 +92,22 @@ export function buildTrainGraph(
     const m = g.input(names.m, g.float, [N]);
     const v = g.input(names.v, g.float, [N]);
 
-    // 1. Forward with dropout masks fed as inputs (pre-scaled by 1 / (1 - p)).
+    // 1. Forward with dropout. Each site's mask is a window of one fixed random pool (values 0
+    // or 1 / (1 - p)) at an offset fed per step, so masks are cheap, vary from step to step and
+    // depend only on (seed, step): resuming replays them exactly.
+    // Limitation: masks of one step are windows of the same pool, not independent draws.
     const dropoutSites: StepGraph["dropoutSites"] = [];
+    let pool: Value | undefined;
     const dropout =
         config.dropout > 0
             ? (x: Value, site: string) => {
-                  const mask = g.input(names.dropout(site), g.float, [...x.shape]);
-                  dropoutSites.push({ name: mask.name, shape: x.shape as number[] });
-                  return op.mul(g, x, mask);
+                  pool ??= dropoutPool(g, config, batch, options.seed ?? 0);
+                  const size = (x.shape as number[]).reduce((a, b) => a * b, 1);
+                  const offset = g.input(names.dropout(site), "int64", [1]);
+                  dropoutSites.push({ name: offset.name, size, poolSize: pool.shape[0] as number });
+                  const end = op.add(g, offset, g.ints([size]));
+                  const window = op.slice(g, pool, offset, end, [0], [size]);
+                  return op.mul(g, x, op.reshape(g, window, x.shape));
               }
             : undefined;
     const loss = forwardLoss(g, config, ids, targets, batch, dropout);
@@ -249,6 +260,19 @@ function forwardLoss(
         },
         "loss",
     );
+}
+
+/** The random pool dropout windows are cut from: at least twice the largest site. */
+function dropoutPool(g: GraphBuilder, config: GptConfig, batch: number, seed: number): Value {
+    const T = config.block_size;
+    const largest = Math.max(batch * T * config.n_embd, batch * config.n_head * T * T);
+    const size = 2 ** Math.ceil(Math.log2(2 * largest));
+    const next = xoshiro128(seed ^ 0x5bd1e995);
+    const threshold = Math.floor(config.dropout * 4294967296);
+    const keep = 1 / (1 - config.dropout);
+    const values = new Float32Array(size);
+    for (let i = 0; i < size; i++) values[i] = next() < threshold ? 0 : keep;
+    return g.constant(values, [size]);
 }
 
 function pow(g: GraphBuilder, base: Value, exponent: Value): Value {
