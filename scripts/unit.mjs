@@ -1,13 +1,14 @@
 // Runs the unit tests (*.test.ts beside their modules in src/ and webview/, and test/unit) with Node's test runner.
 // Usage: node scripts/unit.mjs [path-filter ...]
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const filters = process.argv.slice(2);
 
 function collect(dir, out) {
+    if (!existsSync(dir)) return out;
     for (const name of readdirSync(dir)) {
         if (name === "node_modules" || name.startsWith(".")) continue;
         const path = join(dir, name);
