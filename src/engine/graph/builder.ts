@@ -232,8 +232,9 @@ export class GraphBuilder {
         return out;
     }
 
+    /** The ModelProto; nodes that no output depends on (e.g. a cancelled transpose) are left out. */
     toModel(graphName = "lm-lab"): onnx.ModelProto {
-        const nodes = this.nodes.map((n) =>
+        const nodes = this.liveNodes().map((n) =>
             makeNode(
                 n.opType,
                 n.inputs.map((v) => v?.name ?? ""),
@@ -243,9 +244,12 @@ export class GraphBuilder {
                 n.domain,
             ),
         );
-        const inits = [...this.initializers.values()].map(({ value, data }) =>
-            makeTensor(value.name, value.dtype, value.shape as number[], data),
-        );
+        const used = new Set(this.liveNodes().flatMap((n) => n.inputs));
+        const inits = [...this.initializers.values()]
+            .filter(({ value }) => used.has(value))
+            .map(({ value, data }) =>
+                makeTensor(value.name, value.dtype, value.shape as number[], data),
+            );
         const domains = [
             ...new Set(this.nodes.map((n) => n.domain).filter((d) => d !== "")),
         ].sort();
@@ -261,6 +265,18 @@ export class GraphBuilder {
 
     toBytes(graphName?: string): Uint8Array {
         return encodeModel(this.toModel(graphName));
+    }
+
+    private liveNodes(): Node[] {
+        const needed = new Set<Value>(this.outputs);
+        const live: Node[] = [];
+        for (let i = this.nodes.length - 1; i >= 0; i--) {
+            const node = this.nodes[i];
+            if (!node.outputs.some((v) => needed.has(v))) continue;
+            live.push(node);
+            for (const v of node.inputs) if (v) needed.add(v);
+        }
+        return live.reverse();
     }
 
     private claim(name: string): string {

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as ort from "onnxruntime-node";
+import { onnx } from "onnx-proto";
 import { shakespearePath } from "../../../test/support/paths";
 import { lcg } from "../graph/testing";
 import { initParams, paramShapes } from "../model/gpt";
@@ -254,6 +255,41 @@ test("same seed gives the same losses, and a resume from saved state continues e
     const noDropout = await a.evalLoss(batches[0][0], batches[0][1]);
     assert.ok(Number.isFinite(noDropout));
     for (const s of [a, b, resumed, resumed5]) await s.dispose();
+});
+
+test("the nanoGPT-recipe step graph is lean", () => {
+    const config: GptConfig = {
+        ...tiny,
+        n_layer: 4,
+        n_head: 4,
+        n_embd: 128,
+        block_size: 64,
+        vocab_size: 65,
+        bias: false,
+        activation: "gelu",
+    };
+    const graph = onnx.ModelProto.decode(buildTrainGraph(config, optim, 12).bytes).graph!;
+    const nodes = graph.node!;
+    const byOutput = new Map(nodes.flatMap((n) => n.output!.map((o) => [o, n] as const)));
+    const count = (type: string) => nodes.filter((n) => n.opType === type).length;
+    assert.ok(nodes.length < 600, `${nodes.length} nodes`);
+    assert.equal(count("Identity"), 0);
+    assert.equal(count("Expand"), 1, "only the loss gradient broadcasts a scalar");
+    // Weight gradients are Gemms (transA), never a materialised activation transpose.
+    assert.equal(count("Gemm"), 1 + 2 * 4 * 4 + 2);
+    for (const n of nodes.filter((n) => n.opType === "Transpose")) {
+        assert.notEqual(
+            byOutput.get(n.input![0])?.opType,
+            "Transpose",
+            `${n.name} transposes a transpose`,
+        );
+    }
+    // Reductions only where needed: LayerNorm scale/bias (2 per norm), softmax (1 per layer),
+    // wpe over the batch (1), log-softmax (1) and the loss (2).
+    assert.equal(count("ReduceSum"), 2 * 9 + 4 + 1 + 1 + 2);
+    // One flat optimizer: a single ReduceSumSquare for the norm, no per-tensor moments.
+    assert.equal(count("ReduceSumSquare"), 1);
+    assert.equal(graph.input!.filter((i) => i.name === "m" || i.name === "v").length, 2);
 });
 
 test("state checks and non-finite losses", async () => {
