@@ -4,6 +4,7 @@
 // serialises to the same bytes. Op emitters live in ./ops/*, gradient rules beside them.
 
 import type { onnx } from "onnx-proto";
+import { OpType } from "./ops";
 import {
     Attr,
     DType,
@@ -216,7 +217,7 @@ export class GraphBuilder {
                 value.name = this.claim(name);
             } else {
                 out = this.emit(
-                    "Identity",
+                    OpType.Identity,
                     [value],
                     [{ dtype: value.dtype, shape: value.shape }],
                 )[0];

@@ -37,6 +37,7 @@ export const OpType = {
     Tanh: "Tanh",
     Transpose: "Transpose",
     Unsqueeze: "Unsqueeze",
+    Where: "Where",
 } as const;
 
 export type OpTypeName = (typeof OpType)[keyof typeof OpType];

@@ -153,11 +153,13 @@ export function buildTrainGraph(
             );
             let kept: Value = flat;
             if (optim.weightDecay !== 0) {
-                const decayed = new Float32Array(N);
-                for (const s of layout.slots)
+                // One pass picks the factor per element: 1 - lr * wd for matrices, 1 for vectors.
+                const decayed = new Uint8Array(N);
+                for (const s of layout.slots) {
                     if (isDecayed(s.shape)) decayed.fill(1, s.offset, s.offset + s.size);
-                const rate = op.mul(g, g.constant(decayed, [N]), op.mul(g, lr, optim.weightDecay));
-                kept = op.mul(g, flat, op.sub(g, 1, rate));
+                }
+                const factor = op.sub(g, 1, op.mul(g, lr, optim.weightDecay));
+                kept = op.mul(g, flat, op.where(g, g.constant(decayed, [N], "bool"), factor, 1));
             }
             g.output(op.sub(g, kept, op.div(g, m2, denom)), names.next(names.params));
             g.output(m2, names.next(names.m));

@@ -16,6 +16,7 @@ export {
     sub,
     sum,
     tanh,
+    where,
 } from "./elementwise";
 export { gemm, matmul } from "./linalg";
 export { gelu, layerNorm, logSoftmax, reduceMean, reduceSum, reduceSumSquare, softmax } from "./nn";

@@ -75,6 +75,17 @@ export function cast(g: GraphBuilder, x: Value, to: DType): Value {
     })[0];
 }
 
+/** Elementwise `cond ? a : b` (broadcasting); not differentiable here. */
+export function where(g: GraphBuilder, cond: Value, a: Operand, b: Operand): Value {
+    const dtype = dtypeOf(a, b, g.float);
+    const x = operand(g, a, dtype);
+    const y = operand(g, b, dtype);
+    if (cond.dtype !== "bool")
+        throw new Error(`Where: condition ${cond.name} must be bool, found ${cond.dtype}`);
+    const shape = broadcast(OpType.Where, broadcast(OpType.Where, cond.shape, x.shape), y.shape);
+    return g.emit(OpType.Where, [cond, x, y], [{ dtype, shape }])[0];
+}
+
 /** Sum of any number of same-typed tensors (broadcasting). */
 export function sum(g: GraphBuilder, xs: Value[]): Value {
     if (xs.length === 1) return xs[0];
