@@ -126,6 +126,8 @@ host.listen((msg) => {
                 if (run) run.summary = { ...summary, step: Math.max(summary.step, run.summary.step) };
                 else runs.set(summary.runId, { summary, train: [], evals: [], loaded: false });
             }
+            // With runs to watch, the form folds away so the run's state and curves are in view.
+            if (msg.runs.length > 0 && !formTouched) setFormOpen(false);
             if (!state.selected || !runs.has(state.selected)) {
                 const active = msg.runs.find((r) => r.state === "running" || r.state === "starting" || r.state === "paused");
                 state.selected = (active ?? msg.runs[0])?.runId;
@@ -156,6 +158,7 @@ host.listen((msg) => {
             if (msg.event.state === "starting") {
                 state.selected = msg.event.runId;
                 run.loaded = true;
+                setFormOpen(false);
             }
             if (msg.event.state === "failed" && msg.event.message) errorEl.textContent = msg.event.message;
             schedule();
@@ -175,6 +178,16 @@ host.listen((msg) => {
     }
 });
 host.post({ type: "ready", panelId: host.panelId });
+
+/** Set once the user opens or closes the form, whose choice then wins over the automatic one. */
+let formTouched = false;
+formSection.addEventListener("click", (event) => {
+    if ((event.target as HTMLElement) === formSection) formTouched = true;
+});
+
+function setFormOpen(open: boolean): void {
+    (formSection as unknown as { open: boolean }).open = open;
+}
 
 function ensureRun(runId: string): RunData {
     let run = runs.get(runId);
