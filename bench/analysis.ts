@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { analyze } from "../src/engine/analysis/analyze";
 import { attention } from "../src/engine/analysis/attention";
+import { analyzeWithAttention, type AnalyzeWithAttentionResult } from "../src/engine/analysis/combined";
 import { nextToken } from "../src/engine/analysis/nextToken";
 import { loadModel } from "../src/engine/io/loadModel";
 import { writeRandomModel } from "../src/engine/io/randomModel";
@@ -20,8 +21,8 @@ async function main(): Promise<void> {
     const { values } = parseArgs({
         options: { model: { type: "string" }, runs: { type: "string" }, threads: { type: "string" } },
     });
-    const runs = Number(values.runs ?? 15);
-    const threads = Number(values.threads ?? 0);
+    const runs = Number(values.runs ?? 30);
+    const threads = Number(values.threads ?? 2);
     const corpus = readFileSync(shakespearePath, "utf8");
     let path = values.model ?? resolve(repoRoot, "models", "default");
     let scratch: string | undefined;
@@ -46,31 +47,40 @@ async function main(): Promise<void> {
 async function benchAnalyze(model: LanguageModel, corpus: string, runs: number): Promise<void> {
     const tokens = Math.min(1024, model.info.contextLength);
     const text = textOfTokens(model, corpus, tokens);
-    const analyzeMs: number[] = [];
-    const attentionMs: number[] = [];
-    const bothMs: number[] = [];
-    for (let r = 0; r < runs + 2; r++) {
-        const t0 = performance.now();
-        await analyze(model, text, { topK: 5 });
-        const t1 = performance.now();
-        const result = await attention(model, text);
-        const t2 = performance.now();
-        if (r === 0) say(`  attention payload: ${result.heads.length} heads x ${tokens}^2, ${(JSON.stringify(result).length / 1e6).toFixed(1)} MB of JSON`);
-        if (r < 2) continue; // warm-up: session creation and first-run allocation
-        analyzeMs.push(t1 - t0);
-        attentionMs.push(t2 - t1);
-        bothMs.push(t2 - t0);
-    }
-    say(`analyze, ${tokens} tokens (top-5, no attention):   ${summary(analyzeMs)}`);
-    say(`attention, ${tokens} tokens (all layers and heads): ${summary(attentionMs)}`);
-    say(`analyze + all attentions, ${tokens} tokens:         ${summary(bothMs)}   target median < 150 ms`);
-    const thumbs: number[] = [];
-    for (let r = 0; r < runs; r++) {
-        const t0 = performance.now();
-        await attention(model, text, { layers: [0], heads: [0], thumbnailSize: 64 });
-        thumbs.push(performance.now() - t0);
-    }
-    say(`attention, one head in full + 64x64 thumbnails of all: ${summary(thumbs)}`);
+    const { nLayer, nHead } = model.info;
+    // The attention view's request: a thumbnail of every head, one head in full with its scores.
+    const panel = { layers: [0], heads: [0], scores: true, thumbnailSize: 32 };
+    say(`analyze + all attentions = analyzeWithAttention: one forward pass returning the logits and`);
+    say(`  all ${nLayer * nHead} heads' [${tokens} x ${tokens}] probabilities; per-token statistics`);
+    say(`  with top-5, every head's mean entropy and 32x32 thumbnail, one head's probabilities and`);
+    say(`  scores as base64`);
+    const combined = await timed(runs, async (r) => {
+        const result = await analyzeWithAttention(model, text, { topK: 5, attention: panel });
+        if (r === 0) checkCombined(result, tokens, nLayer * nHead);
+    });
+    say(`analyze + all attentions, ${tokens} tokens:  ${summary(combined)}   target median < 150 ms`);
+    const full = await timed(runs, () => analyzeWithAttention(model, text, { topK: 5, attention: {} }));
+    say(`  the same, all ${nLayer * nHead} heads in full as base64: ${summary(full)}`);
+    const alone = await timed(runs, () => analyze(model, text, { topK: 5 }));
+    say(`  analyze alone (no attention):          ${summary(alone)}`);
+    const view = await timed(runs, () => attention(model, text, panel));
+    say(`  attention alone, the view's request:   ${summary(view)}`);
+}
+
+/** Fails the benchmark if the combined result lacks any of the work its figure claims. */
+function checkCombined(result: AnalyzeWithAttentionResult, tokens: number, heads: number): void {
+    const a = result.attention;
+    const entropies = a.entropy.flat().filter((h) => Number.isFinite(h)).length;
+    const thumbnailBytes = Buffer.from(a.thumbnails?.data ?? "", "base64").length;
+    const scored = result.analysis.tokens.filter((t) => t.logprob !== null).length;
+    const complete =
+        a.tokens.length === tokens &&
+        entropies === heads &&
+        thumbnailBytes === heads * 32 * 32 &&
+        a.heads.length === 1 &&
+        a.heads[0].scores !== undefined &&
+        scored === tokens - 1;
+    if (!complete) throw new Error("analyzeWithAttention returned less than the benchmark measures");
 }
 
 async function benchNextToken(model: LanguageModel, corpus: string, runs: number): Promise<void> {
@@ -105,6 +115,17 @@ function textOfTokens(model: LanguageModel, corpus: string, tokens: number): str
         if (encoding.ids.length >= tokens) return corpus.slice(0, encoding.offsets[tokens - 1][1]);
         chars *= 2;
     }
+}
+
+/** Times `runs` calls of `f` after two warm-up calls (session creation, first allocations). */
+async function timed(runs: number, f: (run: number) => Promise<unknown>): Promise<number[]> {
+    const ms: number[] = [];
+    for (let r = -2; r < runs; r++) {
+        const t0 = performance.now();
+        await f(r + 2);
+        if (r >= 0) ms.push(performance.now() - t0);
+    }
+    return ms;
 }
 
 function summary(ms: number[]): string {

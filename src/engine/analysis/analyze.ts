@@ -5,7 +5,7 @@
 import type { AnalyzeResult, DisplayUnit, TokenAnalysis, TopToken } from "../../protocol";
 import type { Encoding, LanguageModel, Tokenizer } from "../types";
 import { UserError } from "../types";
-import { rankOf, rowStats } from "./distribution";
+import { rowStats } from "./distribution";
 
 export interface AnalyzeOptions {
     /** Entries in each token's top-k (default 5). */
@@ -21,9 +21,28 @@ export interface AnalyzeOptions {
  * windows of C tokens advance by C/2, so each later token sees at least C/2 preceding tokens.
  */
 export async function analyze(model: LanguageModel, text: string, options: AnalyzeOptions = {}): Promise<AnalyzeResult> {
+    return analyzeEncoded(model, text, encodeForAnalysis(model.tokenizer, text), options, async (ids) => {
+        const { logits } = await model.forward(ids, { logits: true });
+        return logits!;
+    });
+}
+
+/** Runs one window of ids through the model and returns its logits [T, V]. */
+export type WindowLogits = (ids: number[], window: Window) => Promise<Float32Array>;
+
+/**
+ * `analyze` on an encoding already made, with the forward passes left to `logitsOf`, so that a
+ * caller can fetch more (attentions) from the same pass.
+ */
+export async function analyzeEncoded(
+    model: LanguageModel,
+    text: string,
+    encoding: Encoding,
+    options: AnalyzeOptions,
+    logitsOf: WindowLogits,
+): Promise<AnalyzeResult> {
     const topK = options.topK ?? 5;
     if (!Number.isInteger(topK) || topK < 0) throw new UserError(`topK must be an integer >= 0, got ${topK}`);
-    const encoding = encodeForAnalysis(model.tokenizer, text);
     let ids = encoding.ids;
     const cut = options.maxTokens !== undefined && ids.length > options.maxTokens;
     if (cut) {
@@ -36,10 +55,17 @@ export async function analyze(model: LanguageModel, text: string, options: Analy
     const context = model.info.contextLength;
     const vocab = model.info.vocabSize;
     const tokenizer = model.tokenizer;
+    // Decoding one id is cheap but is asked for (1 + topK) times per token; texts repeat ids.
+    const texts = new Map<number, string>();
+    const textOf = (id: number): string => {
+        let value = texts.get(id);
+        if (value === undefined) texts.set(id, (value = tokenText(tokenizer, id)));
+        return value;
+    };
 
     const tokens: TokenAnalysis[] = ids.map((id, i) => ({
         id,
-        text: tokenText(tokenizer, id),
+        text: textOf(id),
         start: encoding.offsets[i][0],
         end: encoding.offsets[i][1],
         logprob: null,
@@ -54,18 +80,18 @@ export async function analyze(model: LanguageModel, text: string, options: Analy
     }));
 
     for (const window of planWindows(t, context)) {
-        const { logits } = await model.forward(ids.slice(window.start, window.end), { logits: true });
+        const logits = await logitsOf(ids.slice(window.start, window.end), window);
         for (let p = window.firstScored; p < window.end; p++) {
-            const row = logits!.subarray((p - 1 - window.start) * vocab, (p - window.start) * vocab);
-            const stats = rowStats(row, topK);
+            const row = logits.subarray((p - 1 - window.start) * vocab, (p - window.start) * vocab);
+            const stats = rowStats(row, topK, ids[p]);
             const logprob = row[ids[p]] - stats.logSumExp;
             const token = tokens[p];
             token.logprob = logprob;
             token.prob = Math.exp(logprob);
-            token.rank = rankOf(row, ids[p]);
+            token.rank = stats.rank!;
             token.surprisal = -logprob / Math.LN2;
             token.entropy = stats.entropy;
-            token.topk = stats.top.map((e): TopToken => ({ id: e.id, text: tokenText(tokenizer, e.id), prob: e.prob }));
+            token.topk = stats.top.map((e): TopToken => ({ id: e.id, text: textOf(e.id), prob: e.prob }));
             token.context = p - window.start;
             token.truncatedContext = window.start > 0;
         }

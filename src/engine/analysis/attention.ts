@@ -1,9 +1,11 @@
 // Attention maps of a text: full probability (and optionally score) matrices for the heads a view
 // shows, each head's mean attention entropy, and small max-pooled thumbnails of every head.
-// Attentions cost layers x heads x T^2 floats, so only the layers asked for are fetched.
+// Attentions cost layers x heads x T^2 floats, so only the layers asked for are fetched, scores
+// only for the layers shown in full, and only the heads asked for are encoded.
 
 import type { AttentionParams, AttentionResult } from "../../protocol";
-import type { LanguageModel } from "../types";
+import type { LayerForwardOptions } from "../io/sessions";
+import type { Encoding, ForwardResult, LanguageModel } from "../types";
 import { UserError } from "../types";
 import { encodeForAnalysis, tokenText } from "./analyze";
 
@@ -16,14 +18,67 @@ export type AttentionOptions = Omit<AttentionParams, "text">;
  */
 export async function attention(model: LanguageModel, text: string, options: AttentionOptions = {}): Promise<AttentionResult> {
     const encoding = encodeForAnalysis(model.tokenizer, text);
-    const limit = Math.min(options.maxTokens ?? Infinity, model.info.contextLength);
-    if (!(limit >= 1)) throw new UserError(`maxTokens must be a positive integer, got ${options.maxTokens}`);
-    const ids = encoding.ids.slice(0, limit);
-    const t = ids.length;
+    const plan = planAttention(model, encoding, options);
+    const forward = plan.forward ? await model.forward(plan.ids, plan.forward) : {};
+    return attentionResult(model, encoding, plan, forward);
+}
+
+/** An attention request checked against the model, before anything runs. */
+export interface AttentionPlan {
+    /** The tokens attended over: the text's first min(maxTokens, context) tokens. */
+    ids: number[];
+    layers: number[];
+    heads: number[];
+    /** What the forward pass must return; absent when the model exposes no attention. */
+    forward?: LayerForwardOptions;
+    options: AttentionOptions;
+}
+
+/** Checks `options` against the model and decides which layers' probabilities and scores to fetch. */
+export function planAttention(
+    model: LanguageModel,
+    encoding: Encoding,
+    options: AttentionOptions,
+): AttentionPlan {
     const info = model.info;
+    const limit = Math.min(options.maxTokens ?? Infinity, info.contextLength);
+    if (!(limit >= 1)) throw new UserError(`maxTokens must be a positive integer, got ${options.maxTokens}`);
+    const size = options.thumbnailSize;
+    if (size !== undefined && (!Number.isInteger(size) || size < 1 || size > 512)) {
+        throw new UserError(`thumbnailSize must be an integer from 1 to 512, got ${size}`);
+    }
+    const ids = encoding.ids.slice(0, limit);
+    const allLayers = Array.from({ length: info.nLayer }, (_, l) => l);
+    const layers = options.layers ?? allLayers;
+    const heads = options.heads ?? Array.from({ length: info.nHead }, (_, h) => h);
+    const plan: AttentionPlan = { ids, layers, heads, options };
+    if (!info.hasAttention) return plan;
+    for (const l of layers) checkIndex(l, info.nLayer, "layer");
+    for (const h of heads) checkIndex(h, info.nHead, "head");
+    const shown = [...new Set(layers)].sort((a, b) => a - b);
+    // Thumbnails cover every head, so every layer's probabilities are needed; scores only for
+    // the layers shown in full.
+    plan.forward = {
+        logits: false,
+        attentions: size ? allLayers : shown,
+        scores: options.scores ?? false,
+        scoreLayers: shown,
+    };
+    return plan;
+}
+
+/** Builds the result of `plan` from a forward pass that returned what `plan.forward` asked for. */
+export function attentionResult(
+    model: LanguageModel,
+    encoding: Encoding,
+    plan: AttentionPlan,
+    forward: ForwardResult,
+): AttentionResult {
+    const info = model.info;
+    const t = plan.ids.length;
     const result: AttentionResult = {
         model: info.name,
-        tokens: ids.map((id, i) => ({
+        tokens: plan.ids.map((id, i) => ({
             id,
             text: tokenText(model.tokenizer, id),
             start: encoding.offsets[i][0],
@@ -34,28 +89,22 @@ export async function attention(model: LanguageModel, text: string, options: Att
         entropy: [],
         heads: [],
     };
-    if (!info.hasAttention) {
+    if (!plan.forward) {
         result.note = info.attentionNote ?? "this model exposes no attention";
         return result;
     }
-    const allLayers = Array.from({ length: info.nLayer }, (_, l) => l);
-    const layers = options.layers ?? allLayers;
-    const heads = options.heads ?? Array.from({ length: info.nHead }, (_, h) => h);
-    for (const l of layers) checkIndex(l, info.nLayer, "layer");
-    for (const h of heads) checkIndex(h, info.nHead, "head");
-    const fetch = options.thumbnailSize ? allLayers : [...new Set(layers)].sort((a, b) => a - b);
-
-    const forward = await model.forward(ids, { logits: false, attentions: fetch, scores: options.scores ?? false });
     const causal = info.objective === "clm";
     const n = t * t;
     for (let l = 0; l < info.nLayer; l++) {
         const probs = forward.attentions?.get(l);
-        result.entropy.push(probs ? allHeads(info.nHead, (h) => meanEntropy(probs, t, h * n, causal)) : []);
+        const row: number[] = [];
+        if (probs) for (let h = 0; h < info.nHead; h++) row.push(meanEntropy(probs, t, h * n, causal));
+        result.entropy.push(row);
     }
-    for (const l of layers) {
-        const probs = forward.attentions!.get(l)!;
-        const scores = forward.scores?.get(l);
-        for (const h of heads) {
+    for (const l of plan.layers) {
+        const probs = layerOf(forward.attentions, l, "attention probabilities");
+        const scores = plan.options.scores ? layerOf(forward.scores, l, "attention scores") : undefined;
+        for (const h of plan.heads) {
             result.heads.push({
                 layer: l,
                 head: h,
@@ -64,17 +113,15 @@ export async function attention(model: LanguageModel, text: string, options: Att
             });
         }
     }
-    if (options.thumbnailSize) {
-        const size = options.thumbnailSize;
-        if (!Number.isInteger(size) || size < 1 || size > 512) {
-            throw new UserError(`thumbnailSize must be an integer from 1 to 512, got ${size}`);
-        }
-        const data = new Uint8Array(info.nLayer * info.nHead * size * size);
+    const size = plan.options.thumbnailSize;
+    if (size) {
+        const cell = size * size;
+        const data = new Uint8Array(info.nLayer * info.nHead * cell);
         for (let l = 0; l < info.nLayer; l++) {
-            const probs = forward.attentions!.get(l)!;
+            const probs = layerOf(forward.attentions, l, "attention probabilities");
             for (let h = 0; h < info.nHead; h++) {
-                const at = (l * info.nHead + h) * size * size;
-                maxPool(probs.subarray(h * n, (h + 1) * n), t, size, data.subarray(at, at + size * size));
+                const at = (l * info.nHead + h) * cell;
+                maxPool(probs.subarray(h * n, (h + 1) * n), t, size, data.subarray(at, at + cell), causal);
             }
         }
         result.thumbnails = { size, data: Buffer.from(data.buffer).toString("base64") };
@@ -84,21 +131,38 @@ export async function attention(model: LanguageModel, text: string, options: Att
 
 /**
  * Max-pools a [T, T] matrix of probabilities into [size, size] bytes (255 = probability 1).
- * Cell (a, b) covers rows floor(a T / size) up to floor((a + 1) T / size), at least one row.
+ * Cell (a, b) covers rows floor(a T / size) up to floor((a + 1) T / size), at least one row, and
+ * likewise columns. With `causal`, entries right of the diagonal are known to be zero and are
+ * not read, which halves the work.
  */
-export function maxPool(matrix: Float32Array, t: number, size: number, out: Uint8Array): void {
+export function maxPool(
+    matrix: Float32Array,
+    t: number,
+    size: number,
+    out: Uint8Array,
+    causal = false,
+): void {
+    const bounds = new Int32Array(2 * size);
     for (let a = 0; a < size; a++) {
-        const r0 = Math.min(t - 1, Math.floor((a * t) / size));
-        const r1 = Math.max(r0 + 1, Math.floor(((a + 1) * t) / size));
-        for (let b = 0; b < size; b++) {
-            const c0 = Math.min(t - 1, Math.floor((b * t) / size));
-            const c1 = Math.max(c0 + 1, Math.floor(((b + 1) * t) / size));
-            let max = 0;
-            for (let r = r0; r < r1; r++) {
-                for (let c = c0; c < c1; c++) if (matrix[r * t + c] > max) max = matrix[r * t + c];
+        bounds[2 * a] = Math.min(t - 1, Math.floor((a * t) / size));
+        bounds[2 * a + 1] = Math.max(bounds[2 * a] + 1, Math.floor(((a + 1) * t) / size));
+    }
+    const band = new Float32Array(size);
+    for (let a = 0; a < size; a++) {
+        band.fill(0);
+        for (let r = bounds[2 * a]; r < bounds[2 * a + 1]; r++) {
+            const base = r * t;
+            const last = causal ? r + 1 : t;
+            for (let b = 0; b < size; b++) {
+                const c0 = bounds[2 * b];
+                if (c0 >= last) break;
+                const c1 = Math.min(bounds[2 * b + 1], last);
+                let max = band[b];
+                for (let c = base + c0; c < base + c1; c++) if (matrix[c] > max) max = matrix[c];
+                band[b] = max;
             }
-            out[a * size + b] = Math.round(Math.min(1, max) * 255);
         }
+        for (let b = 0; b < size; b++) out[a * size + b] = Math.round(Math.min(1, band[b]) * 255);
     }
 }
 
@@ -108,8 +172,46 @@ export function decodeFloats(data: string): Float32Array {
     return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
+/**
+ * Mean over queries of each row's entropy -sum p ln p (nats) of the head at `offset` of `probs`;
+ * causal rows stop at the diagonal (the rest is zero). Math.log over the millions of entries of a
+ * long text dominated the cost, so ln p is read off the float's bits: p = m 2^e, the mantissa's
+ * top 12 bits select a bucket centred on c, and with u = (m - c) / c, |u| <= 2^-13,
+ * ln p = e ln 2 + ln c + u - u^2 / 2, off by less than 1e-12.
+ */
+export function meanEntropy(probs: Float32Array, t: number, offset: number, causal: boolean): number {
+    const bits = new Int32Array(probs.buffer, probs.byteOffset, probs.length);
+    let total = 0;
+    for (let q = 0; q < t; q++) {
+        const base = offset + q * t;
+        const end = base + (causal ? q + 1 : t);
+        let h = 0;
+        for (let j = base; j < end; j++) {
+            const b = bits[j];
+            // Zero and subnormals (p < 1.2e-38) add nothing, nor does p = 1 (exactly, so that a
+            // one-hot row has entropy 0); a softmax gives no negative values.
+            if (b <= 0x007fffff || b === ONE_BITS) continue;
+            const bucket = (b >>> 11) & 0xfff;
+            const u = ((b & 0x7ff) - 1024) * STEP_OVER_CENTRE[bucket];
+            h -= probs[j] * (((b >>> 23) - 127) * Math.LN2 + LN_CENTRE[bucket] + u - 0.5 * u * u);
+        }
+        total += h;
+    }
+    return total / t;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+/**
+ * For the 4,096 buckets of mantissas m in [1, 2): ln of the bucket's centre c, and 2^-23 / c,
+ * the change of ln m per unit of the 11 mantissa bits below the bucket index.
+ */
+const LN_CENTRE = Float64Array.from({ length: 4096 }, (_, i) => Math.log(1 + (i + 0.5) / 4096));
+const STEP_OVER_CENTRE = Float64Array.from({ length: 4096 }, (_, i) => 2 ** -23 / (1 + (i + 0.5) / 4096));
+
+/** The bits of the float32 1.0. */
+const ONE_BITS = 0x3f800000;
 
 function checkIndex(index: number, count: number, what: string): void {
     if (!Number.isInteger(index) || index < 0 || index >= count) {
@@ -117,24 +219,10 @@ function checkIndex(index: number, count: number, what: string): void {
     }
 }
 
-function allHeads(count: number, f: (h: number) => number): number[] {
-    return Array.from({ length: count }, (_, h) => f(h));
-}
-
-/** Mean over queries of each row's entropy; causal rows stop at the diagonal (the rest is zero). */
-function meanEntropy(probs: Float32Array, t: number, offset: number, causal: boolean): number {
-    let total = 0;
-    for (let q = 0; q < t; q++) {
-        const base = offset + q * t;
-        const last = causal ? q : t - 1;
-        let h = 0;
-        for (let j = 0; j <= last; j++) {
-            const p = probs[base + j];
-            if (p > 0) h -= p * Math.log(p);
-        }
-        total += h;
-    }
-    return total / t;
+function layerOf(values: Map<number, Float32Array> | undefined, layer: number, what: string): Float32Array {
+    const data = values?.get(layer);
+    if (!data) throw new Error(`the forward pass returned no ${what} for layer ${layer}`);
+    return data;
 }
 
 function base64(values: Float32Array): string {

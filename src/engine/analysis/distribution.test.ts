@@ -37,3 +37,35 @@ test("topIds orders by value then id and handles k beyond the length", () => {
     assert.deepEqual(topIds([1, 2], 5), [1, 0]);
     assert.deepEqual(topIds([1, 2], 0), []);
 });
+
+test("one pass gives the rank and matches two passes when the maximum comes late", () => {
+    // Rising then falling logits: the running maximum moves often, so the sums are rescaled.
+    const row = Float32Array.from({ length: 5000 }, (_, i) => 0.01 * i * Math.sin(i));
+    row[4321] = 200;
+    let max = -Infinity;
+    for (const x of row) max = Math.max(max, x);
+    let sum = 0;
+    for (const x of row) sum += Math.exp(x - max);
+    const lse = max + Math.log(sum);
+    let entropy = 0;
+    for (const x of row) entropy -= Math.exp(x - lse) * (x - lse);
+    for (const target of [0, 17, 4321, 4999]) {
+        const stats = rowStats(row, 4, target);
+        assert.equal(stats.rank, rankOf(row, target));
+        assert.ok(Math.abs(stats.logSumExp - lse) < 1e-12);
+        assert.ok(Math.abs(stats.entropy - entropy) < 1e-12);
+        assert.deepEqual(stats.top.map((e) => e.id), topIds(row, 4));
+    }
+    assert.equal(rowStats(row, 4, 4321).rank, 1);
+    assert.equal(rowStats(row, 2).rank, undefined);
+});
+
+test("masked logits (-Infinity) have probability 0 and leave the statistics finite", () => {
+    const row = Float32Array.from([-Infinity, 1, -Infinity, 1]);
+    const stats = rowStats(row, 3, 0);
+    assert.ok(Math.abs(stats.logSumExp - (1 + Math.LN2)) < 1e-12);
+    assert.ok(Math.abs(stats.entropy - Math.LN2) < 1e-12);
+    assert.deepEqual(stats.top.map((e) => e.id), [1, 3, 0]);
+    assert.equal(stats.top[2].prob, 0);
+    assert.equal(stats.rank, 3);
+});

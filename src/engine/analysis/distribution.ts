@@ -10,26 +10,53 @@ export interface RowStats {
     entropy: number;
     /** The k most probable ids by descending probability, ties by ascending id. */
     top: { id: number; prob: number }[];
+    /** 1 + the number of logits strictly greater than the target's, when a target was given. */
+    rank?: number;
 }
 
-/** Computes log-sum-exp, entropy and top-k of `row` in one or two passes. */
-export function rowStats(row: ArrayLike<number>, k: number): RowStats {
+/**
+ * Computes log-sum-exp, entropy, top-k and (given `target`) the target's rank in one pass over
+ * `row`. The exponentials are taken relative to a running maximum; when the maximum grows, the
+ * sums gathered so far are rescaled, which happens rarely after the first few entries.
+ */
+export function rowStats(row: ArrayLike<number>, k: number, target?: number): RowStats {
     const n = row.length;
+    const size = Math.max(0, Math.min(k, n));
+    const top = new Int32Array(size);
+    let filled = 0;
+    const value = target === undefined ? Infinity : row[target];
+    let greater = 0;
+    // sumExp = sum exp(x - max); sumExpX = sum exp(x - max) (x - max).
     let max = -Infinity;
-    for (let i = 0; i < n; i++) if (row[i] > max) max = row[i];
-    // Entropy H = lse - sum p x, computed with shifted logits for stability.
     let sumExp = 0;
     let sumExpX = 0;
     for (let i = 0; i < n; i++) {
-        const x = row[i] - max;
-        const e = Math.exp(x);
+        const x = row[i];
+        if (x > value) greater++;
+        if (size > 0 && (filled < size || x > row[top[size - 1]])) filled = insertTop(row, top, filled, i, x);
+        // A logit of -Infinity (a masked token) has probability 0 and adds nothing.
+        if (x === -Infinity) continue;
+        if (x > max) {
+            if (sumExp > 0) {
+                const shift = max - x;
+                const scale = Math.exp(shift);
+                sumExpX = (sumExpX + sumExp * shift) * scale;
+                sumExp *= scale;
+            }
+            max = x;
+        }
+        const d = x - max;
+        const e = Math.exp(d);
         sumExp += e;
-        sumExpX += e * x;
+        sumExpX += e * d;
     }
+    // Entropy H = log sum exp(x - max) - E[x - max].
     const logSumExp = max + Math.log(sumExp);
     const entropy = Math.log(sumExp) - sumExpX / sumExp;
-    const top = topIds(row, k).map((id) => ({ id, prob: Math.exp(row[id] - logSumExp) }));
-    return { logSumExp, entropy, top };
+    const stats: RowStats = { logSumExp, entropy, top: [] };
+    for (let j = 0; j < filled; j++) stats.top.push({ id: top[j], prob: Math.exp(row[top[j]] - logSumExp) });
+    if (target !== undefined) stats.rank = 1 + greater;
+    return stats;
 }
 
 /** 1 + the number of entries strictly greater than `row[target]` (1 = the argmax). */
@@ -40,23 +67,32 @@ export function rankOf(row: ArrayLike<number>, target: number): number {
     return 1 + greater;
 }
 
-/**
- * The indices of the k largest values, by descending value, ties by ascending index. Keeps a
- * small sorted buffer, which beats sorting the whole vocabulary for the k used in views.
- */
+/** The indices of the k largest values, by descending value, ties by ascending index. */
 export function topIds(row: ArrayLike<number>, k: number): number[] {
-    const n = row.length;
-    const size = Math.max(0, Math.min(k, n));
-    if (size === 0) return [];
-    const ids: number[] = [];
-    for (let i = 0; i < n; i++) {
-        const v = row[i];
-        if (ids.length === size && v <= row[ids[size - 1]]) continue;
-        // Insert after every entry that is >= v: equal values keep ascending-index order.
-        let at = ids.length;
-        while (at > 0 && row[ids[at - 1]] < v) at--;
-        ids.splice(at, 0, i);
-        if (ids.length > size) ids.pop();
+    const size = Math.max(0, Math.min(k, row.length));
+    const top = new Int32Array(size);
+    let filled = 0;
+    for (let i = 0; i < row.length; i++) {
+        const x = row[i];
+        if (size > 0 && (filled < size || x > row[top[size - 1]])) filled = insertTop(row, top, filled, i, x);
     }
-    return ids;
+    return Array.from(top.subarray(0, filled));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/**
+ * Inserts index `i` (value `x`) into the sorted buffer `top` holding `filled` indices, after every
+ * entry whose value is >= x, so equal values keep ascending-index order; the smallest entry falls
+ * off a full buffer. Returns the new fill count.
+ */
+function insertTop(row: ArrayLike<number>, top: Int32Array, filled: number, i: number, x: number): number {
+    let at = filled < top.length ? filled : top.length - 1;
+    while (at > 0 && row[top[at - 1]] < x) {
+        top[at] = top[at - 1];
+        at--;
+    }
+    top[at] = i;
+    return filled < top.length ? filled + 1 : filled;
 }

@@ -37,6 +37,14 @@ test("load, analyze, nextToken, attention, generate, export and reload", async (
     const attn = await service.attention({ text: "The quick", layers: [1], heads: [2, 3] });
     assert.deepEqual(attn.heads.map((h) => [h.layer, h.head]), [[1, 2], [1, 3]]);
     assert.deepEqual(attn.entropy.map((row) => row.length), [0, 4]);
+    const both = await service.analyzeWithAttention({
+        text: "The quick brown fox",
+        topK: 2,
+        attention: { layers: [1], heads: [2], thumbnailSize: 4 },
+    });
+    assert.deepEqual(both.analysis, analysis);
+    assert.deepEqual(both.attention.entropy.map((row) => row.length), [4, 4]);
+    assert.equal(Buffer.from(both.attention.thumbnails!.data, "base64").length, 2 * 4 * 4 * 4);
     const tokens: string[] = [];
     const generated = await service.generate(
         { prompt: "Hello", maxTokens: 4, temperature: 0, requestId: "r1" },

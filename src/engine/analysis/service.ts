@@ -18,6 +18,11 @@ import type { LanguageModel, ModelInfo } from "../types";
 import { UserError } from "../types";
 import { analyze } from "./analyze";
 import { attention } from "./attention";
+import {
+    analyzeWithAttention,
+    type AnalyzeWithAttentionParams,
+    type AnalyzeWithAttentionResult,
+} from "./combined";
 import { generate } from "./generate";
 import { nextToken } from "./nextToken";
 
@@ -63,6 +68,12 @@ export class AnalysisService {
 
     async analyze(params: AnalyzeParams): Promise<AnalyzeResult> {
         return analyze(this.require(), params.text, { topK: params.topK, maxTokens: params.maxTokens });
+    }
+
+    /** `analyze` and `attention` of one text from a single forward pass where possible. */
+    async analyzeWithAttention(params: AnalyzeWithAttentionParams): Promise<AnalyzeWithAttentionResult> {
+        const { text, ...options } = params;
+        return analyzeWithAttention(this.require(), text, options);
     }
 
     async nextToken(params: NextTokenParams): Promise<NextTokenResult> {

@@ -4,9 +4,9 @@
 
 import * as ort from "onnxruntime-node";
 import { buildGptInference } from "../model/gpt";
-import type { ForwardOptions, ForwardResult, GptConfig, LanguageModel, ModelInfo, Tokenizer } from "../types";
+import type { ForwardResult, GptConfig, LanguageModel, ModelInfo, Tokenizer } from "../types";
 import { UserError } from "../types";
-import { openSession } from "./sessions";
+import { type LayerForwardOptions, openSession } from "./sessions";
 
 export interface GptModelSource {
     kind: "lmlab" | "hf";
@@ -58,18 +58,18 @@ export class GptLanguageModel implements LanguageModel {
         }
     }
 
-    async forward(ids: readonly number[], options: ForwardOptions = {}): Promise<ForwardResult> {
+    async forward(ids: readonly number[], options: LayerForwardOptions = {}): Promise<ForwardResult> {
         this.checkIds(ids);
         const logits = options.logits ?? true;
         const layers = options.attentions === true ? this.allLayers() : options.attentions || [];
         const attn = layers.length > 0;
         const scores = (options.scores ?? false) && (attn || options.attentions === undefined);
-        for (const l of layers) {
+        const scoreLayers = scores ? (options.scoreLayers ?? (attn ? layers : this.allLayers())) : [];
+        for (const l of [...layers, ...scoreLayers]) {
             if (!Number.isInteger(l) || l < 0 || l >= this.config.n_layer) {
                 throw new UserError(`layer ${l} is out of range: the model has ${this.config.n_layer} layers`);
             }
         }
-        const scoreLayers = scores ? (attn ? layers : this.allLayers()) : [];
         const session = await this.session({ logits, attentions: attn || scores, scores, hidden: options.hidden ?? false });
         const fetches: string[] = [];
         if (logits) fetches.push("logits");

@@ -6,10 +6,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { log } from "../log";
-import type { ForwardOptions, ForwardResult, LanguageModel, ModelInfo, Tokenizer } from "../types";
+import type { ForwardResult, LanguageModel, ModelInfo, Tokenizer } from "../types";
 import { UserError } from "../types";
 import { exposeAttention, inspectOnnx, type OnnxGraphSummary, type OnnxValue } from "./onnxGraph";
-import { openSession, PrefixLogitsCache } from "./sessions";
+import { type LayerForwardOptions, openSession, PrefixLogitsCache } from "./sessions";
 
 export interface OnnxModelOptions {
     /** Intra-op threads (0 = ORT's default). */
@@ -88,15 +88,15 @@ export class OnnxLanguageModel implements LanguageModel {
     async probe(): Promise<void> {
         const first = this.tokenizer.bosId ?? 0;
         if (this.info.hasAttention) {
-            const result = await this.run([first], false, true, [0], false);
+            const result = await this.run([first], false, [0], []);
             const dims = result.dims.get(0);
             if (dims && dims.length === 4 && this.info.nHead === 0) this.info.nHead = dims[1];
         } else {
-            await this.run([first], true, false, [], false);
+            await this.run([first], true, [], []);
         }
     }
 
-    async forward(ids: readonly number[], options: ForwardOptions = {}): Promise<ForwardResult> {
+    async forward(ids: readonly number[], options: LayerForwardOptions = {}): Promise<ForwardResult> {
         this.checkIds(ids);
         if (options.hidden) throw new UserError(`${this.info.name}: hidden states are not available from ONNX models`);
         const wantLogits = options.logits ?? true;
@@ -110,7 +110,13 @@ export class OnnxLanguageModel implements LanguageModel {
             }
         }
         const attn = options.attentions !== undefined && options.attentions !== false;
-        const result = await this.run(ids, wantLogits, attn, layers, options.scores ?? false);
+        const scoreLayers = options.scores ? (options.scoreLayers ?? layers) : [];
+        for (const l of scoreLayers) {
+            if (!layers.includes(l)) {
+                throw new UserError(`score layer ${l} is not among the attention layers asked for (${layers.join(", ")})`);
+            }
+        }
+        const result = await this.run(ids, wantLogits, attn ? layers : [], scoreLayers);
         if (result.logits) this.cache.store(ids, result.logits, this.info.vocabSize);
         return { logits: result.logits, attentions: result.attentions, scores: result.scores };
     }
@@ -141,19 +147,24 @@ export class OnnxLanguageModel implements LanguageModel {
         }
     }
 
-    private async run(ids: readonly number[], wantLogits: boolean, attn: boolean, layers: number[], scores: boolean) {
+    /** Runs `ids`, fetching the probabilities of `layers` and the scores of `scoreLayers`. */
+    private async run(
+        ids: readonly number[],
+        wantLogits: boolean,
+        layers: readonly number[],
+        scoreLayers: readonly number[],
+    ) {
         const t = ids.length;
         const feeds: Record<string, ort.Tensor> = {};
         for (const input of this.summary.inputs) feeds[input.name] = feedFor(input, ids);
         const fetches: string[] = [];
         if (wantLogits) fetches.push(this.logitsName);
         const sites = layers.map((l) => this.summary.attention[l]);
-        for (const site of sites) {
-            if (attn) fetches.push(site.probsOutput);
-            if (scores) fetches.push(site.scoresOutput);
-        }
+        const scoreSites = scoreLayers.map((l) => this.summary.attention[l]);
+        for (const site of sites) fetches.push(site.probsOutput);
+        for (const site of scoreSites) fetches.push(site.scoresOutput);
         if (fetches.length === 0) fetches.push(this.logitsName);
-        const session = sites.length > 0 ? await this.surgerySession() : this.session;
+        const session = sites.length + scoreSites.length > 0 ? await this.surgerySession() : this.session;
         const out = await session.run(feeds, fetches);
 
         const result: {
@@ -163,19 +174,17 @@ export class OnnxLanguageModel implements LanguageModel {
             dims: Map<number, readonly number[]>;
         } = { dims: new Map() };
         if (wantLogits) result.logits = floatData(out[this.logitsName], this.logitsName, t * this.info.vocabSize);
-        if (attn) result.attentions = new Map();
-        if (scores) result.scores = new Map();
+        if (sites.length > 0) result.attentions = new Map();
+        if (scoreSites.length > 0) result.scores = new Map();
         for (const site of sites) {
-            if (attn) {
-                const tensor = out[site.probsOutput];
-                result.attentions!.set(site.layer, floatData(tensor, site.softmaxNode));
-                result.dims.set(site.layer, tensor.dims);
-            }
-            if (scores) {
-                const data = floatData(out[site.scoresOutput], site.softmaxNode).slice();
-                maskFuture(data, t);
-                result.scores!.set(site.layer, data);
-            }
+            const tensor = out[site.probsOutput];
+            result.attentions!.set(site.layer, floatData(tensor, site.softmaxNode));
+            result.dims.set(site.layer, tensor.dims);
+        }
+        for (const site of scoreSites) {
+            const data = floatData(out[site.scoresOutput], site.softmaxNode).slice();
+            maskFuture(data, t);
+            result.scores!.set(site.layer, data);
         }
         return result;
     }

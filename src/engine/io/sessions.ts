@@ -3,7 +3,17 @@
 
 import type * as ort from "onnxruntime-node";
 import { createSession } from "../runtime";
+import type { ForwardOptions } from "../types";
 import { UserError } from "../types";
+
+/**
+ * Forward options the models of this folder accept: scores may be fetched for fewer layers than
+ * attentions (a view shows every head's thumbnail but one head's scores).
+ */
+export interface LayerForwardOptions extends ForwardOptions {
+    /** With `scores`, the layers whose scores to return (default: the attention layers). */
+    scoreLayers?: readonly number[];
+}
 
 /** Opens an inference session over model bytes; a model ORT refuses is a UserError naming `what`. */
 export async function openSession(bytes: Uint8Array, threads: number, what: string): Promise<ort.InferenceSession> {
