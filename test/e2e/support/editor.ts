@@ -155,6 +155,10 @@ function moduleUrl(name: string): string {
 
 function makeEditor(page: Page, workspace: string, close: () => Promise<void>): Editor {
     const quickInput = page.locator(".quick-input-widget");
+    // Escape only when a quick input is open: in the editor it would clear the selection.
+    const closeQuickInput = async () => {
+        if (await quickInput.isVisible()) await page.keyboard.press("Escape");
+    };
     const editor: Editor = {
         page,
         workspace,
@@ -166,7 +170,7 @@ function makeEditor(page: Page, workspace: string, close: () => Promise<void>): 
         },
 
         async findCommand(title, timeoutMs = 20_000) {
-            await page.keyboard.press("Escape");
+            await closeQuickInput();
             await page.keyboard.press("F1");
             const input = quickInput.locator("input");
             await input.waitFor({ state: "visible" });
@@ -189,7 +193,7 @@ function makeEditor(page: Page, workspace: string, close: () => Promise<void>): 
         },
 
         async openFile(relativePath) {
-            await page.keyboard.press("Escape");
+            await closeQuickInput();
             await page.keyboard.press("Control+P");
             const input = quickInput.locator("input");
             await input.waitFor({ state: "visible" });
