@@ -15,7 +15,7 @@ import { nextToken } from "../src/engine/analysis/nextToken";
 import { loadModel } from "../src/engine/io/loadModel";
 import { writeRandomModel } from "../src/engine/io/randomModel";
 import type { LanguageModel } from "../src/engine/types";
-import { repoRoot, shakespearePath } from "../test/support/paths";
+import { fixturesDir, repoRoot, shakespearePath } from "../test/support/paths";
 
 async function main(): Promise<void> {
     const { values } = parseArgs({
@@ -42,6 +42,7 @@ async function main(): Promise<void> {
         await model.dispose();
         if (scratch) rmSync(scratch, { recursive: true, force: true });
     }
+    await benchVocabulary(corpus, runs, threads);
 }
 
 async function benchAnalyze(model: LanguageModel, corpus: string, runs: number): Promise<void> {
@@ -105,6 +106,21 @@ async function benchNextToken(model: LanguageModel, corpus: string, runs: number
     }
     say(`nextToken, 512-token prefix, typing:  ${summary(typing)}   target p95 < 50 ms`);
     say(`nextToken, 512-token prefix, jumping: ${summary(cold)}`);
+}
+
+/** Per-token statistics over a GPT-2 vocabulary (50,257 entries), on the tiny GPT-2 fixture. */
+async function benchVocabulary(corpus: string, runs: number, threads: number): Promise<void> {
+    const path = join(fixturesDir, "gpt2-tiny");
+    if (!existsSync(path)) return;
+    const model = await loadModel(path, { threads, tokenizer: join(fixturesDir, "gpt2-tokenizer", "tokenizer.json") });
+    try {
+        const tokens = model.info.contextLength;
+        const text = textOfTokens(model, corpus, tokens);
+        const ms = await timed(runs, () => analyze(model, text, { topK: 5 }));
+        say(`analyze, ${tokens} tokens, ${model.info.vocabSize}-entry vocabulary (gpt2-tiny): ${summary(ms)}`);
+    } finally {
+        await model.dispose();
+    }
 }
 
 /** The shortest prefix of `corpus` that encodes to at least `tokens` tokens, cut to exactly that many. */

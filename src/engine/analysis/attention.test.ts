@@ -1,9 +1,10 @@
 // Tests of the attention summaries against direct computations: the bit-level logarithm behind
-// each head's mean entropy against Math.log, and the causal max-pool against the full one.
+// each head's mean entropy against Math.log, the causal max-pool against the full one, and the
+// one-pass summary of a head against the two separate computations.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { maxPool, meanEntropy } from "./attention";
+import { maxPool, meanEntropy, summarizeHead } from "./attention";
 
 /** Two heads of [t, t] softmax rows of pseudo-random scores; causal rows end at the diagonal. */
 function heads(t: number, causal: boolean): Float32Array {
@@ -87,3 +88,18 @@ function naivePool(matrix: Float32Array, t: number, size: number): Uint8Array {
     }
     return out;
 }
+
+test("summarizeHead gives meanEntropy and maxPool in one pass, any size, causal or not", () => {
+    for (const causal of [true, false]) {
+        for (const [t, size] of [[64, 8], [37, 5], [10, 32], [1, 1], [100, 3], [16, 16]]) {
+            const matrix = heads(t, causal).subarray(t * t, 2 * t * t);
+            const pooled = new Uint8Array(size * size);
+            const summary = new Uint8Array(size * size);
+            maxPool(matrix, t, size, pooled);
+            const entropy = summarizeHead(matrix, t, causal, { size, out: summary });
+            assert.deepEqual(summary, pooled);
+            assert.ok(Math.abs(entropy - meanEntropy(matrix, t, 0, causal)) < 1e-12);
+            assert.equal(summarizeHead(matrix, t, causal), meanEntropy(matrix, t, 0, causal));
+        }
+    }
+});

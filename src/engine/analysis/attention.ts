@@ -95,10 +95,18 @@ export function attentionResult(
     }
     const causal = info.objective === "clm";
     const n = t * t;
+    const size = plan.options.thumbnailSize;
+    const cell = size ? size * size : 0;
+    const thumbnails = size ? new Uint8Array(info.nLayer * info.nHead * cell) : undefined;
+    // Entropies of every fetched layer, and thumbnails of every head (all layers are fetched then).
     for (let l = 0; l < info.nLayer; l++) {
-        const probs = forward.attentions?.get(l);
+        const probs = thumbnails ? layerOf(forward.attentions, l, "attention probabilities") : forward.attentions?.get(l);
         const row: number[] = [];
-        if (probs) for (let h = 0; h < info.nHead; h++) row.push(meanEntropy(probs, t, h * n, causal));
+        for (let h = 0; probs && h < info.nHead; h++) {
+            const at = (l * info.nHead + h) * cell;
+            const thumbnail = size && thumbnails ? { size, out: thumbnails.subarray(at, at + cell) } : undefined;
+            row.push(summarizeHead(probs.subarray(h * n, (h + 1) * n), t, causal, thumbnail));
+        }
         result.entropy.push(row);
     }
     for (const l of plan.layers) {
@@ -113,19 +121,7 @@ export function attentionResult(
             });
         }
     }
-    const size = plan.options.thumbnailSize;
-    if (size) {
-        const cell = size * size;
-        const data = new Uint8Array(info.nLayer * info.nHead * cell);
-        for (let l = 0; l < info.nLayer; l++) {
-            const probs = layerOf(forward.attentions, l, "attention probabilities");
-            for (let h = 0; h < info.nHead; h++) {
-                const at = (l * info.nHead + h) * cell;
-                maxPool(probs.subarray(h * n, (h + 1) * n), t, size, data.subarray(at, at + cell), causal);
-            }
-        }
-        result.thumbnails = { size, data: Buffer.from(data.buffer).toString("base64") };
-    }
+    if (thumbnails && size) result.thumbnails = { size, data: Buffer.from(thumbnails.buffer).toString("base64") };
     return result;
 }
 
@@ -142,11 +138,7 @@ export function maxPool(
     out: Uint8Array,
     causal = false,
 ): void {
-    const bounds = new Int32Array(2 * size);
-    for (let a = 0; a < size; a++) {
-        bounds[2 * a] = Math.min(t - 1, Math.floor((a * t) / size));
-        bounds[2 * a + 1] = Math.max(bounds[2 * a] + 1, Math.floor(((a + 1) * t) / size));
-    }
+    const bounds = cellBounds(t, size);
     const band = new Float32Array(size);
     for (let a = 0; a < size; a++) {
         band.fill(0);
@@ -166,6 +158,53 @@ export function maxPool(
     }
 }
 
+/**
+ * The mean entropy of one head's [T, T] probabilities and, when asked, its max-pooled thumbnail
+ * (as `maxPool` makes it), in one pass over the matrix: both read the same millions of entries.
+ */
+export function summarizeHead(
+    matrix: Float32Array,
+    t: number,
+    causal: boolean,
+    thumbnail?: { size: number; out: Uint8Array },
+): number {
+    // With more cells than rows, cells share rows and a single pass would count them twice.
+    if (!thumbnail || thumbnail.size > t) {
+        if (thumbnail) maxPool(matrix, t, thumbnail.size, thumbnail.out, causal);
+        return meanEntropy(matrix, t, 0, causal);
+    }
+    const { size, out } = thumbnail;
+    const bits = new Int32Array(matrix.buffer, matrix.byteOffset, matrix.length);
+    const bounds = cellBounds(t, size);
+    const band = new Float32Array(size);
+    let total = 0;
+    for (let a = 0; a < size; a++) {
+        band.fill(0);
+        for (let r = bounds[2 * a]; r < bounds[2 * a + 1]; r++) {
+            const base = r * t;
+            const last = causal ? r + 1 : t;
+            let h = 0;
+            for (let b = 0; b < size; b++) {
+                const c0 = bounds[2 * b];
+                if (c0 >= last) break;
+                const end = base + Math.min(bounds[2 * b + 1], last);
+                let max = band[b];
+                for (let j = base + c0; j < end; j++) {
+                    const p = matrix[j];
+                    if (p > max) max = p;
+                    const x = bits[j];
+                    if (x <= 0x007fffff || x === ONE_BITS) continue;
+                    h -= p * lnOfBits(x);
+                }
+                band[b] = max;
+            }
+            total += h;
+        }
+        for (let b = 0; b < size; b++) out[a * size + b] = Math.round(Math.min(1, band[b]) * 255);
+    }
+    return total / t;
+}
+
 /** Decodes a base64 float32 matrix from an AttentionResult. */
 export function decodeFloats(data: string): Float32Array {
     const bytes = Buffer.from(data, "base64");
@@ -175,9 +214,7 @@ export function decodeFloats(data: string): Float32Array {
 /**
  * Mean over queries of each row's entropy -sum p ln p (nats) of the head at `offset` of `probs`;
  * causal rows stop at the diagonal (the rest is zero). Math.log over the millions of entries of a
- * long text dominated the cost, so ln p is read off the float's bits: p = m 2^e, the mantissa's
- * top 12 bits select a bucket centred on c, and with u = (m - c) / c, |u| <= 2^-13,
- * ln p = e ln 2 + ln c + u - u^2 / 2, off by less than 1e-12.
+ * long text dominated the cost, so ln p is read off the float's bits (see `lnOfBits`).
  */
 export function meanEntropy(probs: Float32Array, t: number, offset: number, causal: boolean): number {
     const bits = new Int32Array(probs.buffer, probs.byteOffset, probs.length);
@@ -191,9 +228,7 @@ export function meanEntropy(probs: Float32Array, t: number, offset: number, caus
             // Zero and subnormals (p < 1.2e-38) add nothing, nor does p = 1 (exactly, so that a
             // one-hot row has entropy 0); a softmax gives no negative values.
             if (b <= 0x007fffff || b === ONE_BITS) continue;
-            const bucket = (b >>> 11) & 0xfff;
-            const u = ((b & 0x7ff) - 1024) * STEP_OVER_CENTRE[bucket];
-            h -= probs[j] * (((b >>> 23) - 127) * Math.LN2 + LN_CENTRE[bucket] + u - 0.5 * u * u);
+            h -= probs[j] * lnOfBits(b);
         }
         total += h;
     }
@@ -202,6 +237,27 @@ export function meanEntropy(probs: Float32Array, t: number, offset: number, caus
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+/** Cell a of a [T] axis cut in `size`: [bounds[2a], bounds[2a + 1]), at least one index. */
+function cellBounds(t: number, size: number): Int32Array {
+    const bounds = new Int32Array(2 * size);
+    for (let a = 0; a < size; a++) {
+        bounds[2 * a] = Math.min(t - 1, Math.floor((a * t) / size));
+        bounds[2 * a + 1] = Math.max(bounds[2 * a] + 1, Math.floor(((a + 1) * t) / size));
+    }
+    return bounds;
+}
+
+/**
+ * ln p of a normal positive float32 given by its bits: p = m 2^e, the mantissa's top 12 bits
+ * select a bucket centred on c, and with u = (m - c) / c, |u| <= 2^-13,
+ * ln p = e ln 2 + ln c + u - u^2 / 2, off by less than 1e-12.
+ */
+function lnOfBits(bits: number): number {
+    const bucket = (bits >>> 11) & 0xfff;
+    const u = ((bits & 0x7ff) - 1024) * STEP_OVER_CENTRE[bucket];
+    return ((bits >>> 23) - 127) * Math.LN2 + LN_CENTRE[bucket] + u - 0.5 * u * u;
+}
 
 /**
  * For the 4,096 buckets of mantissas m in [1, 2): ln of the bucket's centre c, and 2^-23 / c,

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { rankOf, rowStats, topIds } from "./distribution";
+import { expNonPositive, rankOf, rowStats, topIds } from "./distribution";
 
 test("rowStats matches a direct computation", () => {
     const row = Float32Array.from([0.5, -1, 2, 2, 7, -30, 3]);
@@ -68,4 +68,16 @@ test("masked logits (-Infinity) have probability 0 and leave the statistics fini
     assert.deepEqual(stats.top.map((e) => e.id), [1, 3, 0]);
     assert.equal(stats.top[2].prob, 0);
     assert.equal(stats.rank, 3);
+});
+
+test("expNonPositive matches Math.exp to 1e-13 relative, down to underflow", () => {
+    for (let d = 0; d > -800; d -= 0.0137) {
+        const expected = Math.exp(d);
+        const got = expNonPositive(d);
+        if (expected < 1e-300) assert.ok(got < 1e-290);
+        else assert.ok(Math.abs(got - expected) <= 1e-13 * expected, `exp(${d}): ${got} vs ${expected}`);
+    }
+    assert.equal(expNonPositive(0), 1);
+    assert.equal(expNonPositive(-Infinity), 0);
+    assert.ok(Number.isNaN(expNonPositive(NaN)));
 });

@@ -24,6 +24,8 @@ export function rowStats(row: ArrayLike<number>, k: number, target?: number): Ro
     const size = Math.max(0, Math.min(k, n));
     const top = new Int32Array(size);
     let filled = 0;
+    // The value an entry must beat to enter a full top-k buffer.
+    let floor = size > 0 ? -Infinity : Infinity;
     const value = target === undefined ? Infinity : row[target];
     let greater = 0;
     // sumExp = sum exp(x - max); sumExpX = sum exp(x - max) (x - max).
@@ -33,7 +35,10 @@ export function rowStats(row: ArrayLike<number>, k: number, target?: number): Ro
     for (let i = 0; i < n; i++) {
         const x = row[i];
         if (x > value) greater++;
-        if (size > 0 && (filled < size || x > row[top[size - 1]])) filled = insertTop(row, top, filled, i, x);
+        if (x > floor || filled < size) {
+            filled = insertTop(row, top, filled, i, x);
+            if (filled === size) floor = row[top[size - 1]];
+        }
         // A logit of -Infinity (a masked token) has probability 0 and adds nothing.
         if (x === -Infinity) continue;
         if (x > max) {
@@ -46,7 +51,7 @@ export function rowStats(row: ArrayLike<number>, k: number, target?: number): Ro
             max = x;
         }
         const d = x - max;
-        const e = Math.exp(d);
+        const e = expNonPositive(d);
         sumExp += e;
         sumExpX += e * d;
     }
@@ -72,15 +77,39 @@ export function topIds(row: ArrayLike<number>, k: number): number[] {
     const size = Math.max(0, Math.min(k, row.length));
     const top = new Int32Array(size);
     let filled = 0;
+    let floor = size > 0 ? -Infinity : Infinity;
     for (let i = 0; i < row.length; i++) {
         const x = row[i];
-        if (size > 0 && (filled < size || x > row[top[size - 1]])) filled = insertTop(row, top, filled, i, x);
+        if (x > floor || filled < size) {
+            filled = insertTop(row, top, filled, i, x);
+            if (filled === size) floor = row[top[size - 1]];
+        }
     }
     return Array.from(top.subarray(0, filled));
 }
 
+/**
+ * exp(d) for d <= 0, to a relative 1e-13, at a fraction of Math.exp's cost (one exponential per
+ * vocabulary entry is most of the work on a 50k vocabulary). With d = (n + f) ln 2 / 1024,
+ * 0 <= f < 1: exp(d) = 2^(n >> 10) 2^((n & 1023) / 1024) exp(f ln 2 / 1024), the first two
+ * from tables and the last from four terms of its series.
+ */
+export function expNonPositive(d: number): number {
+    if (!(d > -745)) return d === d ? 0 : NaN;
+    const y = d * (1024 / Math.LN2);
+    const n = Math.floor(y);
+    const r = (y - n) * (Math.LN2 / 1024);
+    return POW2_WHOLE[-(n >> 10)] * POW2_FRACTION[n & 1023] * (1 + r * (1 + r * (0.5 + r * (1 / 6))));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+/** 2^-k for k = 0..1076 (exp(-745) is 2^-1075, below the smallest double). */
+const POW2_WHOLE = Float64Array.from({ length: 1077 }, (_, k) => 2 ** -k);
+
+/** 2^(j / 1024) for j = 0..1023. */
+const POW2_FRACTION = Float64Array.from({ length: 1024 }, (_, j) => 2 ** (j / 1024));
 
 /**
  * Inserts index `i` (value `x`) into the sorted buffer `top` holding `filled` indices, after every
