@@ -2,7 +2,11 @@
 // char-level GPT of the same shape (4 layers x 128 channels, 4 heads, context 1,024):
 //   analyze of 1,024 tokens with all attentions     target: median < 150 ms
 //   nextToken after a 512-token prefix (typing)      target: p95 < 50 ms
-// Usage: npx tsx bench/analysis.ts [--model PATH] [--runs N] [--threads N]
+// "With all attentions" is analyzeWithAttention as the attention view asks: one forward pass
+// fetching the logits and every layer's and head's probabilities; every head's entropy and
+// thumbnail; one head in full. Each figure is a median and p95 over --runs calls after two
+// warm-up calls; the machine is shared, so compare figures taken in the same session.
+// Usage: npx tsx bench/analysis.ts [--model PATH] [--runs N (30)] [--threads N (2)]
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
