@@ -133,7 +133,10 @@ function copyRuntime(platforms) {
     }
     const target = join(dist, "node_modules");
     const stampFile = join(target, ".platforms");
-    const stamp = `${readVersion(ortSrc)} ${platforms.join(",")}`;
+    // The binaries' names are part of the stamp, so that provider libraries installed later
+    // (ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node) are copied by the next build.
+    const binaries = platforms.map((p) => binaryNames(join(ortSrc, "bin", "napi-v6", ...p.split("-"))));
+    const stamp = `${readVersion(ortSrc)} ${platforms.join(",")} ${binaries.join(",")}`;
     if (existsSync(stampFile) && readText(stampFile) === stamp) return;
 
     const staging = join(dist, "node_modules.tmp");
@@ -169,6 +172,10 @@ function copyFiltered(from, to, keep) {
             cpSync(src, join(to, name));
         }
     }
+}
+
+function binaryNames(dir) {
+    return existsSync(dir) ? readdirSync(dir).sort().join("+") : "";
 }
 
 function readVersion(dir) {

@@ -20,9 +20,16 @@ export interface EngineInfo {
 export interface EngineOptions {
     /** Intra-op threads for ORT sessions (0 = ORT's default). */
     threads: number;
-    /** Execution provider preference, e.g. ["cuda", "cpu"]. */
+    /**
+     * Execution provider preference, e.g. ["cuda", "cpu"], each one of executionProviderNames.
+     * A provider that fails to initialise falls back to the CPU; absent or [] means the CPU.
+     */
     executionProviders?: string[];
 }
+
+/** The execution providers EngineOptions may name. */
+export const executionProviderNames = ["cuda", "webgpu", "cpu"] as const;
+export type ExecutionProviderName = (typeof executionProviderNames)[number];
 
 // ---------------------------------------------------------------------------------------------
 // Analysis

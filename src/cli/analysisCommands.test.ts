@@ -48,6 +48,17 @@ test("generate is reproducible with a seed; attention --json has every head", as
     assert.equal(attn.heads.length, 8);
 });
 
+test("analyze --ep cuda falls back to the CPU and prints the same numbers", async () => {
+    const args = ["--model", dir, "--text", reference.texts[0].text, "--top-k", "3", "--threads", "1", "--json"];
+    const cpu = await run("analyze", args);
+    const cuda = await run("analyze", [...args, "--ep", "cuda,cpu"]);
+    assert.equal(cuda.code, 0, cuda.err);
+    assert.deepEqual(JSON.parse(cuda.out), JSON.parse(cpu.out));
+    const bad = await run("analyze", [...args, "--ep", "tpu"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--ep: unknown execution provider "tpu"; expected cuda, webgpu, cpu/);
+});
+
 test("bad arguments and bad input exit non-zero with a message", async () => {
     for (const argv of [
         ["--model", dir],

@@ -12,6 +12,7 @@ import type { LanguageModel } from "../engine/types";
 import { UserError } from "../engine/types";
 import type { AnalyzeResult, AttentionResult } from "../protocol";
 import { formatOptions, parseArgs, type OptionSpec } from "./args";
+import { outputOptions, runtimeFrom, runtimeOptions } from "./runtimeOptions";
 
 /** Where a command writes; the process's streams unless a caller (a test) captures them. */
 export interface CommandOutput {
@@ -42,7 +43,7 @@ export async function runAnalysisCommand(name: string, argv: string[], io: Comma
         if (typeof options.model !== "string") throw new UserError("--model PATH is required (a model folder or .onnx file)");
         const model = await loadModel(options.model, {
             tokenizer: options.tokenizer as string | undefined,
-            threads: (options.threads as number | undefined) ?? 0,
+            ...runtimeFrom(options),
         });
         try {
             await command.run(model, options, io);
@@ -76,9 +77,8 @@ interface Command {
 const commonSpecs: OptionSpec[] = [
     { name: "model", kind: "string", help: "model folder (config.json + model.safetensors) or .onnx file" },
     { name: "tokenizer", kind: "string", help: "tokenizer.json to use instead of the one beside the model" },
-    { name: "threads", kind: "int", help: "ONNX Runtime intra-op threads (default: automatic)" },
-    { name: "json", kind: "boolean", help: "print JSON instead of a table" },
-    { name: "help", kind: "boolean", help: "show this help" },
+    ...runtimeOptions,
+    ...outputOptions("print JSON instead of a table"),
 ];
 
 const textSpecs: OptionSpec[] = [
@@ -96,7 +96,7 @@ const commands: Record<string, Command> = {
                 topK: options.topK as number | undefined,
                 maxTokens: options.maxTokens as number | undefined,
             });
-            io.out(options.json ? JSON.stringify(result) + "\n" : analyzeTable(result));
+            printResult(io, options, result, analyzeTable);
         },
     },
     attention: {
@@ -116,7 +116,7 @@ const commands: Record<string, Command> = {
                 thumbnailSize: options.thumbnail as number | undefined,
                 maxTokens: options.maxTokens as number | undefined,
             });
-            io.out(options.json ? JSON.stringify(result) + "\n" : attentionTable(result));
+            printResult(io, options, result, attentionTable);
         },
     },
     generate: {
@@ -165,13 +165,18 @@ const commands: Record<string, Command> = {
             if (typeof options.out !== "string") throw new UserError("--out PATH is required");
             const { exportModel } = await import("../engine/io/export");
             const result = await exportModel(model, options.format as "hf" | "onnx", options.out);
-            io.out(options.json ? JSON.stringify(result) + "\n" : `exported to ${result.path}\n`);
+            printResult(io, options, result, (r) => `exported to ${r.path}\n`);
         },
     },
 };
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+/** Writes `result` as one JSON document with --json, else as `table` renders it. */
+function printResult<T>(io: CommandOutput, options: Options, result: T, table: (result: T) => string): void {
+    io.out(options.json ? JSON.stringify(result) + "\n" : table(result));
+}
 
 function inputText(options: Options): string {
     if (options.text !== undefined && options.file !== undefined) throw new UserError("give either --text or --file, not both");

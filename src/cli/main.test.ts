@@ -56,6 +56,10 @@ test("bad arguments exit with code 2 and say what is wrong", () => {
         [["train", "--preset", "huge", "--data", corpus, "--out", "x"], /Unknown preset "huge"/],
         [["resume"], /exactly one run folder/],
         [["frobnicate"], /Unknown command "frobnicate"/],
+        [
+            ["train", "--data", corpus, "--out", "x", "--ep", "gpu"],
+            /--ep: unknown execution provider "gpu"/,
+        ],
     ];
     for (const [args, pattern] of cases) {
         const r = lmLab(...args);
@@ -63,6 +67,21 @@ test("bad arguments exit with code 2 and say what is wrong", () => {
         assert.match(r.stderr, pattern);
     }
     assert.ok(!existsSync(join(dir, "x")), "no run folder is left behind by a refused command");
+});
+
+test("--version and info report ONNX Runtime and its execution providers", () => {
+    const version = lmLab("--version");
+    assert.equal(version.code, 0, version.stderr);
+    assert.match(version.stdout, /^lm-lab \d+\.\d+\.\d+ \(ONNX Runtime \d+\.\d+\.\d+; backends cpu\b/);
+    const info = lmLab("info", "--json");
+    assert.equal(info.code, 0, info.stderr);
+    const report = JSON.parse(info.stdout);
+    assert.match(report.ortVersion, /^\d+\.\d+\.\d+$/);
+    const cpu = report.backends.find((b: { name: string }) => b.name === "cpu");
+    assert.deepEqual(cpu, { name: "cpu", bundled: true, installed: true });
+    if (process.platform === "linux" && process.arch === "x64") {
+        assert.ok(report.backends.some((b: { name: string }) => b.name === "cuda"), "cuda is listed");
+    }
 });
 
 test("--help prints the usage and each command's options", () => {
@@ -79,6 +98,7 @@ test("--help prints the usage and each command's options", () => {
         "--lr",
         "--n-layer",
         "--threads",
+        "--ep",
         "--json",
     ]) {
         assert.ok(t.stdout.includes(flag), `train --help lists ${flag}`);

@@ -3,6 +3,7 @@
 
 import { log } from "../engine/log";
 import { UserError } from "../engine/types";
+import { infoCommand, infoCommandHelp, versionLine } from "./infoCommand";
 import {
     benchCommand,
     evalCommand,
@@ -27,7 +28,12 @@ Models
   generate  sample text                        lm-lab generate --model PATH --text PROMPT
   export    export a model (hf | onnx)         lm-lab export --model PATH --format onnx --out FILE
 
-Run "lm-lab <command> --help" for a command's options. --json prints JSON lines.`;
+Installation
+  info      versions and execution providers   lm-lab info [--probe]
+
+Run "lm-lab <command> --help" for a command's options. --json prints JSON lines.
+--ep cuda,webgpu asks for GPU execution providers (unavailable ones fall back to the CPU).
+"lm-lab --version" prints the versions.`;
 
 /** Runs one command line (without node and the script) and returns the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
@@ -42,8 +48,15 @@ export async function runCli(argv: string[]): Promise<number> {
             case "-h":
                 if (rest[0] && trainCommandHelp[rest[0]])
                     process.stdout.write(trainCommandHelp[rest[0]] + "\n");
+                else if (rest[0] === "info") process.stdout.write(infoCommandHelp + "\n");
                 else process.stdout.write(usage + "\n");
                 return command === undefined ? 2 : 0;
+            case "--version":
+            case "-V":
+                process.stdout.write(versionLine() + "\n");
+                return 0;
+            case "info":
+                return await infoCommand(rest);
             case "train":
                 return await trainCommand(rest);
             case "resume":
@@ -61,7 +74,7 @@ export async function runCli(argv: string[]): Promise<number> {
                     return await runAnalysisCommand(command, rest);
                 }
                 throw new UserError(
-                    `Unknown command "${command}". Commands: train, resume, eval, bench, ${analysisNames.join(", ")}.`,
+                    `Unknown command "${command}". Commands: train, resume, eval, bench, ${analysisNames.join(", ")}, info.`,
                 );
         }
     } catch (e) {

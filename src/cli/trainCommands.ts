@@ -10,6 +10,7 @@ import { lrAt } from "../engine/train/schedule";
 import { UserError } from "../engine/types";
 import { formatOptions, parseArgs, type OptionSpec } from "./args";
 import { processOutput, reporter, type Output } from "./reporter";
+import { runtimeFrom } from "./runtimeOptions";
 import {
     commonOptions,
     corpusOptions,
@@ -69,7 +70,7 @@ export async function trainCommand(argv: string[], out: Output = processOutput):
     const listener = reporter(json, out);
     const trainer = await Trainer.create(
         { ...trainSettingsFrom(options), out: options.out as string },
-        { listener },
+        { listener, executionProviders: runtimeFrom(options).executionProviders },
     );
     if (!json)
         out.line(
@@ -91,7 +92,7 @@ export async function resumeCommand(argv: string[], out: Output = processOutput)
             maxIters: options.max_iters as number | undefined,
             tokenizer: options.tokenizer as string | undefined,
         },
-        { listener, threads: options.threads as number | undefined },
+        { listener, ...runtimeFrom(options) },
     );
     if (!json)
         out.line(
@@ -108,7 +109,7 @@ export async function evalCommand(argv: string[], out: Output = processOutput): 
     const started = performance.now();
     const point = await evaluateRun(positionals[0], {
         evalIters: options.eval_iters as number | undefined,
-        threads: options.threads as number | undefined,
+        ...runtimeFrom(options),
     });
     const seconds = (performance.now() - started) / 1000;
     if (options.json) {
@@ -151,7 +152,9 @@ export async function benchCommand(argv: string[], out: Output = processOutput):
     });
     const data = await prepareData(config);
     const model = modelConfigFor(config, data.tokenizer.vocabSize);
-    const step = await createTrainStep(model, config, {});
+    const step = await createTrainStep(model, config, {
+        executionProviders: runtimeFrom(options).executionProviders,
+    });
     const times: number[] = [];
     try {
         for (let i = 0; i < warmup + iters; i++) {

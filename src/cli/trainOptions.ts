@@ -3,6 +3,7 @@
 
 import type { TrainConfig } from "../protocol";
 import type { OptionSpec } from "./args";
+import { outputOptions, runtimeOptions } from "./runtimeOptions";
 
 /** Flags that set one TrainConfig field each (key = the field). */
 export const hyperParameterOptions: OptionSpec[] = [
@@ -67,9 +68,8 @@ export const hyperParameterOptions: OptionSpec[] = [
 ];
 
 export const commonOptions: OptionSpec[] = [
-    { name: "threads", kind: "int", help: "ONNX Runtime intra-op threads (0 = its default)" },
-    { name: "json", kind: "boolean", help: "print JSON lines on stdout instead of a progress bar" },
-    { name: "help", kind: "boolean", help: "show this help" },
+    ...runtimeOptions,
+    ...outputOptions("print JSON lines on stdout instead of a progress bar"),
 ];
 
 export const corpusOptions: OptionSpec[] = [

@@ -91,6 +91,19 @@ test("initialize reports the engine and its backends", async () => {
     assert.match(info.ortVersion, /^\d+\.\d+/);
 });
 
+test("initialize names an unknown execution provider and accepts known ones", async () => {
+    await assert.rejects(
+        connection.sendRequest(Methods.initialize, { threads: 1, executionProviders: ["tpu"] }),
+        (e: ResponseError<unknown>) =>
+            /executionProviders: unknown execution provider "tpu"/.test(e.message),
+    );
+    const info = await connection.sendRequest(Methods.initialize, {
+        threads: 1,
+        executionProviders: ["cuda", "cpu"],
+    });
+    assert.equal(info.threads, 1);
+});
+
 test("a run streams progress and can be paused, continued and stopped", async () => {
     const config: TrainConfig = resolveTrainConfig({
         preset: "tiny",

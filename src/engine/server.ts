@@ -10,10 +10,10 @@ import {
     ResponseError,
     type MessageConnection,
 } from "vscode-jsonrpc";
-import { listSupportedBackends, env as ortEnv } from "onnxruntime-node";
 import type { EngineInfo, EngineOptions, RunSummary, TrainConfig } from "../protocol";
 import { Methods, Notifications } from "../protocol";
 import { log } from "./log";
+import { availableBackends, ortVersion, parseExecutionProviders } from "./runtime";
 import { UserError } from "./types";
 import { evaluateRun } from "./train/evaluate";
 import { listRuns, readMetrics } from "./train/runFolder";
@@ -119,6 +119,7 @@ export class EngineServer {
             evaluateRun(p.dir, {
                 evalIters: p.evalIters,
                 threads: this.options.threads || undefined,
+                executionProviders: this.options.executionProviders,
             }),
         );
         handle(Methods.listRuns, (p: { root: string }) => listRuns(p.root));
@@ -131,16 +132,19 @@ export class EngineServer {
                 `threads must be an integer >= 0, found ${String(options?.threads)}.`,
             );
         }
-        this.options = { ...options };
-        const backends = listSupportedBackends()
-            .filter((b) => b.bundled)
-            .map((b) => b.name);
+        const executionProviders = parseExecutionProviders(
+            options.executionProviders,
+            "executionProviders",
+        );
+        this.options = { ...options, executionProviders };
+        const backends = availableBackends();
         log.info(
-            `engine ${engineVersion} (pid ${process.pid}), ORT ${ortEnv.versions.node}, options ${JSON.stringify(options)}`,
+            `engine ${engineVersion} (pid ${process.pid}), ORT ${ortVersion()}, backends ${backends.join(", ")}, ` +
+                `options ${JSON.stringify(this.options)}`,
         );
         return {
             version: engineVersion,
-            ortVersion: ortEnv.versions.node ?? ortEnv.versions.common,
+            ortVersion: ortVersion(),
             backends,
             threads: options.threads,
             pid: process.pid,
@@ -203,7 +207,10 @@ export class EngineServer {
         // Loaded on first use so that the engine starts fast and training never needs it.
         this.analysis ??= Promise.resolve().then(() => {
             const { AnalysisService } = require("./analysis/service") as typeof import("./analysis/service");
-            return new AnalysisService({ threads: this.options.threads || undefined });
+            return new AnalysisService({
+                threads: this.options.threads || undefined,
+                executionProviders: this.options.executionProviders,
+            });
         });
         return this.analysis;
     }

@@ -179,8 +179,10 @@ export class Engine extends Disposable {
         try {
             const { session, info } = await EngineSession.start(this.enginePath, {
                 threads: this.config.settings.engineThreads,
+                executionProviders: this.config.settings.engineExecutionProviders,
             });
             this.info = info;
+            this.warnMissingProviders(info);
             this.sessionStore.clear();
             this.slot.value = session;
             this.forgetModel();
@@ -218,6 +220,22 @@ export class Engine extends Disposable {
         ).then((choice) => {
             if (choice === "Restart Engine") {
                 this.restart().catch((error: unknown) => showError("restarting the engine failed", error));
+            }
+        });
+    }
+
+    /** Says when the engine lacks a requested execution provider: it then computes on the CPU. */
+    private warnMissingProviders(info: EngineInfo): void {
+        const missing = this.config.settings.engineExecutionProviders.filter((p) => !info.backends.includes(p));
+        if (missing.length === 0) return;
+        const message =
+            `execution provider ${missing.join(", ")} is not installed in the engine's ONNX Runtime ` +
+            `(available: ${info.backends.join(", ")}); the engine computes on the CPU`;
+        log.warn(message);
+        void vscode.window.showWarningMessage(`LM Lab: ${message}.`, "Open Settings", "Open Logs").then((choice) => {
+            if (choice === "Open Logs") log.show();
+            if (choice === "Open Settings") {
+                void vscode.commands.executeCommand("workbench.action.openSettings", "lmLab.engine.executionProviders");
             }
         });
     }

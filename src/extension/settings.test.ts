@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { changedSettings, clampNumber, readSettings } from "./settings";
+import { changedSettings, clampNumber, readExecutionProviders, readSettings, restartKeys } from "./settings";
 
 test("missing settings take their defaults", () => {
     const s = readSettings(() => undefined);
@@ -45,4 +45,20 @@ test("changed settings are listed by name", () => {
     const b = { ...a, engineThreads: 4, hoverTopK: 3 };
     assert.deepEqual(changedSettings(a, b).sort(), ["engineThreads", "hoverTopK"]);
     assert.deepEqual(changedSettings(a, { ...a }), []);
+});
+
+test("execution providers keep known names in order and default to the CPU", () => {
+    assert.deepEqual(readSettings(() => undefined).engineExecutionProviders, []);
+    const raw: Record<string, unknown> = { "engine.executionProviders": ["CUDA", "tpu", "webgpu", "cuda", 7] };
+    assert.deepEqual(readSettings((k) => raw[k]).engineExecutionProviders, ["cuda", "webgpu"]);
+    assert.deepEqual(readExecutionProviders("cuda"), []);
+});
+
+test("a changed provider list is a change that needs a restart", () => {
+    const a = readSettings(() => undefined);
+    assert.deepEqual(changedSettings(a, { ...a, engineExecutionProviders: [] }), []);
+    const b = { ...a, engineExecutionProviders: ["cuda" as const] };
+    assert.deepEqual(changedSettings(a, b), ["engineExecutionProviders"]);
+    assert.ok(restartKeys.includes("engineExecutionProviders"));
+    assert.deepEqual(changedSettings(b, { ...b, engineExecutionProviders: ["cuda"] }), []);
 });

@@ -2,11 +2,14 @@
 // defaults and clamping are unit-tested; src/extension/config.ts feeds it VS Code's values.
 
 import { colorMetrics, type ColorMetric } from "../../webview/shared/colors";
+import { executionProviderNames, type ExecutionProviderName } from "../protocol";
 
 export interface Settings {
     /** Model folder or .onnx file; empty for the shipped default. */
     model: string;
     engineThreads: number;
+    /** ONNX Runtime execution providers to try before the CPU; [] = the CPU only. */
+    engineExecutionProviders: ExecutionProviderName[];
     hoverEnabled: boolean;
     hoverTopK: number;
     hoverDelayMs: number;
@@ -43,7 +46,7 @@ const numbers = {
 } satisfies Record<string, NumberSpec>;
 
 /** Settings whose change needs a new engine process. */
-export const restartKeys: readonly (keyof Settings)[] = ["engineThreads"];
+export const restartKeys: readonly (keyof Settings)[] = ["engineThreads", "engineExecutionProviders"];
 
 export function readSettings(read: SettingReader): Settings {
     const numeric = {} as Record<keyof typeof numbers, number>;
@@ -56,8 +59,23 @@ export function readSettings(read: SettingReader): Settings {
         hoverEnabled: read("hover.enabled") !== false,
         colorMetric: colorMetrics.includes(metric as ColorMetric) ? (metric as ColorMetric) : "probability",
         runsFolder: typeof read("runsFolder") === "string" ? (read("runsFolder") as string).trim() : "",
+        engineExecutionProviders: readExecutionProviders(read("engine.executionProviders")),
         ...numeric,
     };
+}
+
+/**
+ * The known provider names of a raw setting value, lower-cased, in order, without repeats. Unknown
+ * entries are dropped (VS Code's settings editor already flags them against the manifest's enum).
+ */
+export function readExecutionProviders(value: unknown): ExecutionProviderName[] {
+    if (!Array.isArray(value)) return [];
+    const names: ExecutionProviderName[] = [];
+    for (const item of value) {
+        const name = (typeof item === "string" ? item.trim().toLowerCase() : "") as ExecutionProviderName;
+        if (executionProviderNames.includes(name) && !names.includes(name)) names.push(name);
+    }
+    return names;
 }
 
 /** Clamps into [min, max], rounds integers, and uses the default for anything not a number. */
@@ -69,5 +87,11 @@ export function clampNumber(value: unknown, spec: Omit<NumberSpec, "key">): numb
 
 /** Names of settings that differ between two snapshots. */
 export function changedSettings(before: Settings, after: Settings): (keyof Settings)[] {
-    return (Object.keys(after) as (keyof Settings)[]).filter((k) => before[k] !== after[k]);
+    return (Object.keys(after) as (keyof Settings)[]).filter((k) => !sameValue(before[k], after[k]));
+}
+
+/** Equality of setting values; lists compare element by element. */
+function sameValue(a: unknown, b: unknown): boolean {
+    if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i]);
+    return a === b;
 }

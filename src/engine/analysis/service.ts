@@ -29,6 +29,8 @@ import { nextToken } from "./nextToken";
 export interface AnalysisServiceOptions {
     /** Intra-op threads for ORT sessions (0 = ORT's default). */
     threads?: number;
+    /** Execution providers to try before the CPU, e.g. ["cuda"]; one that fails falls back. */
+    executionProviders?: readonly string[];
 }
 
 export class AnalysisService {
@@ -41,7 +43,10 @@ export class AnalysisService {
     async loadModel(path: string): Promise<ModelInfo> {
         const started = performance.now();
         const loading = (async () => {
-            const model = await loadModel(path, { threads: this.options.threads });
+            const model = await loadModel(path, {
+                threads: this.options.threads,
+                executionProviders: this.options.executionProviders,
+            });
             const previous = this.model;
             this.model = model;
             if (previous) await previous.dispose();

@@ -6,7 +6,7 @@ import * as ort from "onnxruntime-node";
 import { buildGptInference } from "../model/gpt";
 import type { ForwardResult, GptConfig, LanguageModel, ModelInfo, Tokenizer } from "../types";
 import { UserError } from "../types";
-import { type LayerForwardOptions, openSession } from "./sessions";
+import { type InferenceRuntime, type LayerForwardOptions, openSession } from "./sessions";
 
 export interface GptModelSource {
     kind: "lmlab" | "hf";
@@ -28,7 +28,7 @@ export class GptLanguageModel implements LanguageModel {
     /** Serialises KV-cache use: hover and generation may ask at the same time. */
     private queue: Promise<unknown> = Promise.resolve();
 
-    constructor(source: GptModelSource, private readonly threads = 0) {
+    constructor(source: GptModelSource, private readonly runtime: InferenceRuntime = {}) {
         const c = source.config;
         this.config = c;
         this.weights = source.weights;
@@ -144,7 +144,7 @@ export class GptLanguageModel implements LanguageModel {
         let session = this.sessions.get(key);
         if (!session) {
             const bytes = buildGptInference(this.config, this.weights, outputs);
-            session = openSession(bytes, this.threads, this.info.path);
+            session = openSession(bytes, this.runtime, this.info.path);
             this.sessions.set(key, session);
             // A failed build must not poison the cache for later calls.
             session.catch(() => this.sessions.delete(key));

@@ -14,6 +14,8 @@ export interface LoadModelOptions {
     tokenizer?: string;
     /** Intra-op threads for ORT sessions (0 = ORT's default). */
     threads?: number;
+    /** Execution providers to try before the CPU, e.g. ["cuda"]; one that fails falls back. */
+    executionProviders?: readonly string[];
 }
 
 /** What `path` holds, as `loadModel` sees it. */
@@ -24,12 +26,13 @@ export type ModelLocation =
 /** Loads the model at `path` (see the file comment for the accepted layouts). */
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<LanguageModel> {
     const location = locateModel(path);
+    const runtime = { threads: options.threads, executionProviders: options.executionProviders };
     if (location.kind === "onnx") {
         const tokenizer = await tokenizerFor(location.file, options.tokenizer, [
             location.file.replace(/\.onnx$/i, ".tokenizer.json"),
             join(dirname(location.file), "tokenizer.json"),
         ]);
-        return loadOnnxModel(location.file, tokenizer, { threads: options.threads });
+        return loadOnnxModel(location.file, tokenizer, runtime);
     }
     const dir = location.dir;
     const raw = readConfig(dir);
@@ -56,7 +59,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
             weights: checkpoint.weights,
             tokenizer,
         },
-        options.threads ?? 0,
+        runtime,
     );
 }
 

@@ -14,6 +14,8 @@ import { type LayerForwardOptions, openSession, PrefixLogitsCache } from "./sess
 export interface OnnxModelOptions {
     /** Intra-op threads (0 = ORT's default). */
     threads?: number;
+    /** Execution providers to try before the CPU, e.g. ["cuda"]. */
+    executionProviders?: readonly string[];
 }
 
 /** Loads `file` (an .onnx causal LM) with the given tokenizer; corrupt files give a UserError. */
@@ -43,7 +45,7 @@ export async function loadOnnxModel(
         }
     }
     const logits = summary.outputs.find((v) => v.name === "logits") ?? summary.outputs[0];
-    const session = await openSession(bytes, options.threads ?? 0, file);
+    const session = await openSession(bytes, options, file);
     const model = new OnnxLanguageModel(file, bytes, summary, logits.name, tokenizer, session, options);
     await model.probe();
     return model;
@@ -194,7 +196,7 @@ export class OnnxLanguageModel implements LanguageModel {
             const started = performance.now();
             const bytes = exposeAttention(this.bytes, this.summary.attention);
             log.debug(`exposed ${this.summary.attention.length} attention layers in ${(performance.now() - started).toFixed(1)} ms`);
-            this.attentionSession = openSession(bytes, this.options.threads ?? 0, this.info.path);
+            this.attentionSession = openSession(bytes, this.options, this.info.path);
         }
         return this.attentionSession;
     }

@@ -2,7 +2,7 @@
 // reuse the logits of the last forward pass when the prefix asked about is a prefix of it.
 
 import type * as ort from "onnxruntime-node";
-import { createSession } from "../runtime";
+import { createSession, type RuntimeOptions } from "../runtime";
 import type { ForwardOptions } from "../types";
 import { UserError } from "../types";
 
@@ -15,10 +15,22 @@ export interface LayerForwardOptions extends ForwardOptions {
     scoreLayers?: readonly number[];
 }
 
-/** Opens an inference session over model bytes; a model ORT refuses is a UserError naming `what`. */
-export async function openSession(bytes: Uint8Array, threads: number, what: string): Promise<ort.InferenceSession> {
+/** How inference sessions run: threads (0 or absent = ORT's default) and execution providers. */
+export type InferenceRuntime = RuntimeOptions;
+
+/**
+ * Opens an inference session over model bytes with the given threads and execution providers
+ * (a provider that fails to initialise falls back to the CPU); a model ORT refuses is a UserError
+ * naming `what`.
+ */
+export async function openSession(
+    bytes: Uint8Array,
+    runtime: InferenceRuntime,
+    what: string,
+): Promise<ort.InferenceSession> {
+    const threads = runtime.threads !== undefined && runtime.threads > 0 ? runtime.threads : undefined;
     try {
-        return await createSession(bytes, { threads: threads > 0 ? threads : undefined });
+        return await createSession(bytes, { threads, executionProviders: runtime.executionProviders });
     } catch (err) {
         throw new UserError(`ONNX Runtime cannot load ${what}: ${(err as Error).message}`);
     }
