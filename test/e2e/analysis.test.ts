@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { formatProb, tokenLabel } from "../../webview/shared/tokenText";
 import { analyzeWithCli } from "./support/cli";
-import { canvasColours, launchEditor, type Editor } from "./support/editor";
+import { canvasColours, launchEditor, screenshotAfterEach, type Editor } from "./support/editor";
 
 /** Lines 1 and 2 of test/sample-workspace/shakespeare.txt. */
 const firstLine = "First Citizen:";
@@ -21,6 +21,8 @@ before(async () => {
 after(async () => {
     await editor?.close();
 });
+
+screenshotAfterEach("analysis", () => editor);
 
 test("Analyze Selection shows the selection's tokens with the engine's probabilities", async () => {
     await editor.openFile("shakespeare.txt");

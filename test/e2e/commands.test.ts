@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchEditor, type Editor } from "./support/editor";
+import { launchEditor, screenshotAfterEach, type Editor } from "./support/editor";
 
 /** Every command LM Lab contributes, as the palette shows it. */
 export const commandTitles = [
@@ -33,6 +33,8 @@ before(async () => {
 after(async () => {
     await editor?.close();
 });
+
+screenshotAfterEach("commands", () => editor);
 
 test("the palette lists every LM Lab command under its title", async () => {
     const missing: string[] = [];

@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { defaultModel, testModel } from "./support/cli";
-import { launchEditor, type Editor } from "./support/editor";
+import { launchEditor, screenshotAfterEach, type Editor } from "./support/editor";
 
 let editor: Editor;
 
@@ -31,6 +31,8 @@ before(async () => {
 after(async () => {
     await editor?.close();
 });
+
+screenshotAfterEach("models", () => editor);
 
 test("Load Model… on a corrupt safetensors file names the file", async () => {
     await loadModelFolder(join(editor.workspace, "broken-model"));

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Frame } from "playwright-core";
-import { canvasColours, launchEditor, type Editor } from "./support/editor";
+import { canvasColours, launchEditor, screenshotAfterEach, type Editor } from "./support/editor";
 
 let editor: Editor;
 
@@ -16,6 +16,8 @@ before(async () => {
 after(async () => {
     await editor?.close();
 });
+
+screenshotAfterEach("training", () => editor);
 
 test("Open Training Dashboard shows the dashboard view", async () => {
     await editor.runCommand("LM Lab: Open Training Dashboard");
@@ -29,41 +31,54 @@ test("a run on the current file streams loss points and can be paused, resumed a
     await editor.runCommand("LM Lab: Train Model on Current File");
     const frame = await editor.frameWith("[data-testid=dashboard] [data-testid=run-state]", 60_000);
     await waitForState(frame, /running/i, 120_000);
-    const chart = "[data-testid=loss-chart] canvas";
-    await frame.locator(chart).first().waitFor({ timeout: 30_000 });
+    const chart = frame.locator("[data-testid=loss-chart]").first();
 
-    // Points stream in: the chart's pixels change while the run is running.
-    const first = await chartSignature(frame, chart);
-    await waitFor(async () => (await chartSignature(frame, chart)) !== first, 60_000, "the loss chart changes");
-    assert.ok((await canvasColours(frame, chart)) >= 3, "the loss chart is not blank");
+    // Points stream in: the chart's point count and the step counter grow while running.
+    const firstPoints = await points(frame);
+    await waitFor(async () => (await points(frame)) > Math.max(firstPoints, 1), 60_000, "new loss points");
+    await chart.scrollIntoViewIfNeeded();
+    const box = await chart.locator("canvas").first().boundingBox();
+    assert.ok(box && box.height >= 60 && box.width >= 100, `loss chart is laid out: ${JSON.stringify(box)}`);
+    assert.ok((await canvasColours(frame, "[data-testid=loss-chart] canvas")) >= 3, "loss chart is drawn");
     await editor.screenshot("dashboard-running");
 
     await frame.locator("[data-testid=pause]").first().click();
     await waitForState(frame, /paused/i, 30_000);
-    const paused = await chartSignature(frame, chart);
+    await editor.page.waitForTimeout(500);
+    const pausedStep = await step(frame);
+    const pausedPoints = await points(frame);
     await editor.page.waitForTimeout(2000);
-    assert.equal(await chartSignature(frame, chart), paused, "no new points while paused");
+    assert.equal(await step(frame), pausedStep, "the step counter stands still while paused");
+    assert.equal(await points(frame), pausedPoints, "no new points while paused");
     await editor.screenshot("dashboard-paused");
 
     await editor.runCommand("LM Lab: Resume Training");
-    await waitForState(frame, /running/i, 30_000);
+    await waitForState(frame, /running|finished/i, 30_000);
+    await waitFor(async () => (await step(frame)) > pausedStep, 30_000, "steps after resuming");
 
     await frame.locator("[data-testid=stop]").first().click();
     await waitForState(frame, /stopped|finished/i, 60_000);
+    const stoppedStep = await step(frame);
+    await editor.page.waitForTimeout(1500);
+    assert.equal(await step(frame), stoppedStep, "no steps after stopping");
+    await frame.locator("[data-testid=loss-chart]").first().scrollIntoViewIfNeeded();
     await editor.screenshot("dashboard-stopped");
 });
 
-test("Train Model on Selection starts a run that the Stop command ends", async () => {
+test("Train Model on Selection starts a new run that the commands pause and stop", async () => {
+    const frame = await editor.frameWith("[data-testid=dashboard] [data-testid=run-title]", 30_000);
+    const previous = await frame.locator("[data-testid=run-title]").first().innerText();
     await editor.openFile("shakespeare.txt");
     await editor.gotoLine(1);
     await editor.page.keyboard.press("Control+A");
     await editor.runCommand("LM Lab: Train Model on Selection");
-    const frame = await editor.frameWith("[data-testid=dashboard] [data-testid=run-state]", 60_000);
-    await waitForState(frame, /running/i, 120_000);
+    const title = frame.locator("[data-testid=run-title]").first();
+    await waitFor(async () => (await title.innerText()) !== previous, 60_000, "a new run in the dashboard");
+    await waitForState(frame, /running/i, 60_000);
     await editor.runCommand("LM Lab: Pause Training");
     await waitForState(frame, /paused/i, 30_000);
     await editor.runCommand("LM Lab: Stop Training");
-    await waitForState(frame, /stopped|finished/i, 60_000);
+    await waitForState(frame, /stopped/i, 60_000);
 });
 
 test("training on a binary workspace file is refused with a message naming it", async () => {
@@ -94,13 +109,13 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: s
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
-/** A cheap fingerprint of a canvas's pixels. */
-async function chartSignature(frame: Frame, selector: string): Promise<string> {
-    return frame.locator(selector).first().evaluate((node) => {
-        const canvas = node as HTMLCanvasElement;
-        const url = canvas.toDataURL();
-        let hash = 0;
-        for (let i = 0; i < url.length; i++) hash = (hash * 31 + url.charCodeAt(i)) | 0;
-        return `${url.length}:${hash}`;
-    });
+/** The number of x positions the loss chart plots (its data-points attribute). */
+async function points(frame: Frame): Promise<number> {
+    return Number((await frame.locator("[data-testid=loss-chart]").first().getAttribute("data-points")) ?? 0);
+}
+
+/** The step counter of the selected run ("52 / 500" gives 52). */
+async function step(frame: Frame): Promise<number> {
+    const text = await frame.locator("[data-testid=run-stats] [data-testid=step]").first().innerText();
+    return Number(/\d+/.exec(text)?.[0] ?? Number.NaN);
 }

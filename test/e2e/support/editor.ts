@@ -5,6 +5,7 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterEach } from "node:test";
 import { pathToFileURL } from "node:url";
 import { chromium, type BrowserContext, type Frame, type Locator, type Page } from "playwright-core";
 import { repoRoot } from "../../support/paths";
@@ -88,6 +89,19 @@ export async function launchEditor(options: LaunchOptions = {}): Promise<Editor>
         await server.stop();
         throw err;
     }
+}
+
+/**
+ * Photographs the workbench after every test of the calling file (as `<file>-after-<test>.png`),
+ * so a failure leaves a picture of what the editor showed.
+ */
+export function screenshotAfterEach(prefix: string, current: () => Editor | undefined): void {
+    afterEach(async (t) => {
+        const slug = t.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 60);
+        await current()?.screenshot(`${prefix}-after-${slug}`).catch((err: Error) => {
+            process.stderr.write(`screenshot after ${t.name} failed: ${err.message}\n`);
+        });
+    });
 }
 
 /** Writes `.vscode/settings.json` of a workspace copy. */
