@@ -2,68 +2,33 @@
 // onto TrainConfig fields. Flags left out keep the preset's values.
 
 import type { TrainConfig } from "../protocol";
-import type { OptionSpec } from "./args";
+import type { OptionKind, OptionSpec } from "./args";
 import { outputOptions, runtimeOptions } from "./runtimeOptions";
 
 /** Flags that set one TrainConfig field each (key = the field). */
 export const hyperParameterOptions: OptionSpec[] = [
-    {
-        name: "tokenizer",
-        kind: "choice",
-        choices: ["char", "bpe"],
-        help: "character-level or byte-level BPE tokenizer",
-    },
-    { name: "vocab-size", key: "bpeVocabSize", kind: "int", help: "BPE vocabulary size" },
-    {
-        name: "objective",
-        kind: "choice",
-        choices: ["clm", "mlm"],
-        help: "next-token (clm) or masked-token (mlm) training",
-    },
-    { name: "n-layer", key: "n_layer", kind: "int", help: "transformer blocks" },
-    { name: "n-head", key: "n_head", kind: "int", help: "attention heads per block" },
-    { name: "n-embd", key: "n_embd", kind: "int", help: "channels (a multiple of --n-head)" },
-    { name: "block-size", key: "block_size", kind: "int", help: "context length in tokens" },
-    { name: "batch-size", key: "batch_size", kind: "int", help: "sequences per step" },
+    choice("tokenizer", ["char", "bpe"], "character-level or byte-level BPE tokenizer"),
+    field("vocab-size", "bpeVocabSize", "int", "BPE vocabulary size"),
+    choice("objective", ["clm", "mlm"], "next-token (clm) or masked-token (mlm) training"),
+    field("n-layer", "n_layer", "int", "transformer blocks"),
+    field("n-head", "n_head", "int", "attention heads per block"),
+    field("n-embd", "n_embd", "int", "channels (a multiple of --n-head)"),
+    field("block-size", "block_size", "int", "context length in tokens"),
+    field("batch-size", "batch_size", "int", "sequences per step"),
     { name: "dropout", kind: "number", help: "dropout probability in [0, 1)" },
     { name: "bias", kind: "boolean", negatable: true, help: "biases in Linear layers" },
     { name: "lr", kind: "number", help: "peak learning rate" },
-    {
-        name: "min-lr",
-        key: "min_lr",
-        kind: "number",
-        help: "learning rate at the end of the cosine decay",
-    },
-    { name: "warmup-iters", key: "warmup_iters", kind: "int", help: "linear warm-up iterations" },
-    {
-        name: "iters",
-        key: "max_iters",
-        kind: "int",
-        help: "training iterations (also --max-iters)",
-    },
-    { name: "max-iters", key: "max_iters", kind: "int", help: "same as --iters" },
-    {
-        name: "weight-decay",
-        key: "weight_decay",
-        kind: "number",
-        help: "AdamW weight decay on matrices",
-    },
+    field("min-lr", "min_lr", "number", "learning rate at the end of the cosine decay"),
+    field("warmup-iters", "warmup_iters", "int", "linear warm-up iterations"),
+    field("iters", "max_iters", "int", "training iterations (also --max-iters)"),
+    field("max-iters", "max_iters", "int", "same as --iters"),
+    field("weight-decay", "weight_decay", "number", "AdamW weight decay on matrices"),
     { name: "beta1", kind: "number", help: "AdamW beta1" },
     { name: "beta2", kind: "number", help: "AdamW beta2" },
-    {
-        name: "grad-clip",
-        key: "grad_clip",
-        kind: "number",
-        help: "clip the global gradient norm to this",
-    },
-    { name: "eval-interval", key: "eval_interval", kind: "int", help: "steps between evaluations" },
-    { name: "eval-iters", key: "eval_iters", kind: "int", help: "batches per evaluation" },
-    {
-        name: "checkpoint-interval",
-        key: "checkpoint_interval",
-        kind: "int",
-        help: "steps between checkpoints",
-    },
+    field("grad-clip", "grad_clip", "number", "clip the global gradient norm to this"),
+    field("eval-interval", "eval_interval", "int", "steps between evaluations"),
+    field("eval-iters", "eval_iters", "int", "batches per evaluation"),
+    field("checkpoint-interval", "checkpoint_interval", "int", "steps between checkpoints"),
     { name: "seed", kind: "int", help: "random seed (initialisation, batches, dropout)" },
 ];
 
@@ -91,4 +56,14 @@ export function trainSettingsFrom(options: Record<string, unknown>): Partial<Tra
     }
     if (options.threads !== undefined) settings.threads = options.threads;
     return settings as Partial<TrainConfig>;
+}
+
+/** A flag whose value, one of `choices`, goes to the TrainConfig field of the same name. */
+function choice(name: string, choices: readonly string[], help: string): OptionSpec {
+    return { name, kind: "choice", choices, help };
+}
+
+/** A flag whose value goes to the TrainConfig field `key`. */
+function field(name: string, key: string, kind: OptionKind, help: string): OptionSpec {
+    return { name, key, kind, help };
 }

@@ -2,36 +2,28 @@
 // in full, then for other heads as the user picks them, and saves PNG/SVG exports the webview
 // renders. Requests carry a sequence number so a slow answer for an earlier head is dropped.
 
-import { randomUUID } from "node:crypto";
 import * as vscode from "vscode";
 import { Methods } from "../protocol";
-import { parseWebviewMessage, type HostMessage } from "../../webview/shared/messages";
+import type { WebviewMessage } from "../../webview/shared/messages";
 import { writeFileAtomic } from "./atomicWrite";
 import type { Ctx } from "./extension";
-import { Disposable, DisposableStore } from "./lifecycle";
 import { log, showError } from "./log";
-import { webviewHtml, webviewOptions } from "./webviewHtml";
+import { PanelHost } from "./panelHost";
 
 export const attentionViewType = "lmLab.attention";
 const thumbnailSize = 32;
 
-export class AttentionPanels extends Disposable {
-    private panel: vscode.WebviewPanel | undefined;
-    private panelId = "";
-    private readonly panelStore = this.register(new DisposableStore());
+export class AttentionPanels extends PanelHost {
     private text: string | undefined;
     private seq = 0;
 
-    constructor(private readonly ctx: Ctx) {
-        super();
-        this.register(
-            vscode.window.registerWebviewPanelSerializer(attentionViewType, {
-                deserializeWebviewPanel: async (panel, state: unknown) => {
-                    const id = (state as { panelId?: unknown } | undefined)?.panelId;
-                    this.attach(panel, typeof id === "string" ? id : randomUUID());
-                },
-            }),
-        );
+    constructor(ctx: Ctx) {
+        super(ctx, {
+            viewType: attentionViewType,
+            webview: "attention",
+            title: "LM Lab: Attention",
+            logName: "attention panel",
+        });
     }
 
     /** Command: attention maps for the selection. */
@@ -99,44 +91,7 @@ export class AttentionPanels extends Disposable {
         void vscode.window.showInformationMessage(`LM Lab: saved ${uri.fsPath}.`);
     }
 
-    private ensurePanel(): void {
-        if (this.panel) {
-            this.panel.reveal(vscode.ViewColumn.Beside, true);
-            return;
-        }
-        const panel = vscode.window.createWebviewPanel(
-            attentionViewType,
-            "LM Lab: Attention",
-            { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-            { ...webviewOptions(this.ctx.extensionUri), retainContextWhenHidden: true },
-        );
-        this.attach(panel, randomUUID());
-    }
-
-    private attach(panel: vscode.WebviewPanel, panelId: string): void {
-        this.panelStore.clear();
-        this.panel = panel;
-        this.panelId = panelId;
-        panel.webview.options = webviewOptions(this.ctx.extensionUri);
-        panel.iconPath = vscode.Uri.joinPath(this.ctx.extensionUri, "media", "lm-lab.svg");
-        panel.webview.html = webviewHtml(panel.webview, this.ctx.extensionUri, "attention", panelId, "LM Lab: Attention");
-        this.panelStore.add(panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw)));
-        this.panelStore.add(
-            panel.onDidDispose(() => {
-                this.panel = undefined;
-                this.panelStore.clear();
-            }),
-        );
-        this.panelStore.add({ dispose: () => this.panel === panel && panel.dispose() });
-    }
-
-    private async onMessage(raw: unknown): Promise<void> {
-        const parsed = parseWebviewMessage(raw, this.panelId);
-        if (!parsed.ok) {
-            log.warn(`attention panel: dropped message: ${parsed.reason}`);
-            return;
-        }
-        const msg = parsed.message;
+    protected async handleMessage(msg: WebviewMessage): Promise<void> {
         try {
             if (msg.type === "attention/select") await this.selectHead(msg.layer, msg.head);
             else if (msg.type === "export") await this.export(msg.format, msg.name, msg.data);
@@ -144,9 +99,5 @@ export class AttentionPanels extends Disposable {
             this.post({ type: "error", panelId: this.panelId, message: (error as Error).message ?? String(error) });
             await showError(msg.type === "export" ? "export failed" : "attention failed", error);
         }
-    }
-
-    private post(message: HostMessage): void {
-        void this.panel?.webview.postMessage(message);
     }
 }

@@ -5,11 +5,12 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { Methods } from "../protocol";
-import { parseWebviewMessage, type HostMessage } from "../../webview/shared/messages";
+import type { HostMessage, WebviewMessage } from "../../webview/shared/messages";
 import type { TrainForm } from "../../webview/shared/trainForm";
 import type { Ctx } from "./extension";
 import { Disposable, DisposableStore } from "./lifecycle";
-import { log, showError } from "./log";
+import { showError } from "./log";
+import { listenToWebview } from "./panelHost";
 import { checkTextFile } from "./training";
 import { webviewHtml, webviewOptions } from "./webviewHtml";
 
@@ -43,7 +44,7 @@ export class DashboardView extends Disposable implements vscode.WebviewViewProvi
         this.view = view;
         view.webview.options = webviewOptions(this.ctx.extensionUri);
         view.webview.html = webviewHtml(view.webview, this.ctx.extensionUri, "dashboard", panelId, "LM Lab: Training");
-        this.viewStore.add(view.webview.onDidReceiveMessage((raw) => this.onMessage(raw)));
+        this.viewStore.add(listenToWebview(view.webview, panelId, "dashboard", (msg) => this.onMessage(msg)));
         this.viewStore.add(
             view.onDidDispose(() => {
                 this.view = undefined;
@@ -52,13 +53,7 @@ export class DashboardView extends Disposable implements vscode.WebviewViewProvi
         );
     }
 
-    private async onMessage(raw: unknown): Promise<void> {
-        const parsed = parseWebviewMessage(raw, panelId);
-        if (!parsed.ok) {
-            log.warn(`dashboard: dropped message: ${parsed.reason}`);
-            return;
-        }
-        const msg = parsed.message;
+    private async onMessage(msg: WebviewMessage): Promise<void> {
         try {
             switch (msg.type) {
                 case "ready":

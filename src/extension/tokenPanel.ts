@@ -3,14 +3,12 @@
 // editor and feeds the editor decorations. One panel is reused; it survives reloads through a
 // serializer, the webview keeping its last result in its own state.
 
-import { randomUUID } from "node:crypto";
 import * as vscode from "vscode";
 import { Methods, type AnalyzeResult } from "../protocol";
-import { parseWebviewMessage, type HostMessage, type TextSource } from "../../webview/shared/messages";
+import type { HostMessage, TextSource, WebviewMessage } from "../../webview/shared/messages";
 import type { Ctx } from "./extension";
-import { Disposable, DisposableStore } from "./lifecycle";
-import { log, showError } from "./log";
-import { webviewHtml, webviewOptions } from "./webviewHtml";
+import { showError } from "./log";
+import { PanelHost } from "./panelHost";
 
 export const tokenViewType = "lmLab.tokens";
 
@@ -20,10 +18,7 @@ interface Target {
     text: string;
 }
 
-export class TokenPanels extends Disposable {
-    private panel: vscode.WebviewPanel | undefined;
-    private panelId = "";
-    private readonly panelStore = this.register(new DisposableStore());
+export class TokenPanels extends PanelHost {
     private seq = 0;
     private pinned = false;
     private followTimer: ReturnType<typeof setTimeout> | undefined;
@@ -31,17 +26,9 @@ export class TokenPanels extends Disposable {
     /** Where the shown result came from; unknown after a reload until the next analysis. */
     private lastSource: TextSource | undefined;
 
-    constructor(private readonly ctx: Ctx) {
-        super();
+    constructor(ctx: Ctx) {
+        super(ctx, { viewType: tokenViewType, webview: "tokens", title: "LM Lab: Tokens", logName: "token panel" });
         ctx.decorations.analyzeActive = () => this.analyzeEditor(true);
-        this.register(
-            vscode.window.registerWebviewPanelSerializer(tokenViewType, {
-                deserializeWebviewPanel: async (panel, state: unknown) => {
-                    const id = (state as { panelId?: unknown } | undefined)?.panelId;
-                    this.attach(panel, typeof id === "string" ? id : randomUUID());
-                },
-            }),
-        );
         this.register(
             vscode.window.onDidChangeTextEditorSelection((e) => {
                 if (!this.pinned || !this.panel || e.textEditor.document.uri.scheme === "output") return;
@@ -125,45 +112,11 @@ export class TokenPanels extends Disposable {
         this.ctx.decorations.show(target.document, target.offset, result);
     }
 
-    private ensurePanel(): void {
-        if (this.panel) {
-            this.panel.reveal(vscode.ViewColumn.Beside, true);
-            return;
-        }
-        const panel = vscode.window.createWebviewPanel(
-            tokenViewType,
-            "LM Lab: Tokens",
-            { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-            { ...webviewOptions(this.ctx.extensionUri), retainContextWhenHidden: true },
-        );
-        this.attach(panel, randomUUID());
+    protected override panelClosed(): void {
+        this.pinned = false;
     }
 
-    private attach(panel: vscode.WebviewPanel, panelId: string): void {
-        this.panelStore.clear();
-        this.panel = panel;
-        this.panelId = panelId;
-        panel.webview.options = webviewOptions(this.ctx.extensionUri);
-        panel.iconPath = vscode.Uri.joinPath(this.ctx.extensionUri, "media", "lm-lab.svg");
-        panel.webview.html = webviewHtml(panel.webview, this.ctx.extensionUri, "tokens", panelId, "LM Lab: Tokens");
-        this.panelStore.add(panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw)));
-        this.panelStore.add(
-            panel.onDidDispose(() => {
-                this.panel = undefined;
-                this.pinned = false;
-                this.panelStore.clear();
-            }),
-        );
-        this.panelStore.add({ dispose: () => this.panel === panel && panel.dispose() });
-    }
-
-    private async onMessage(raw: unknown): Promise<void> {
-        const parsed = parseWebviewMessage(raw, this.panelId);
-        if (!parsed.ok) {
-            log.warn(`token panel: dropped message: ${parsed.reason}`);
-            return;
-        }
-        const msg = parsed.message;
+    protected async handleMessage(msg: WebviewMessage): Promise<void> {
         switch (msg.type) {
             case "tokens/metric":
                 await vscode.workspace.getConfiguration("lmLab").update("colorMetric", msg.metric, vscode.ConfigurationTarget.Global);
@@ -192,9 +145,9 @@ export class TokenPanels extends Disposable {
         editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     }
 
-    private post(message: HostMessage): void {
+    protected override post(message: HostMessage): void {
         if (message.type === "tokens/show") this.lastSource = message.source;
-        void this.panel?.webview.postMessage(message);
+        super.post(message);
     }
 }
 

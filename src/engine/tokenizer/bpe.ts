@@ -6,10 +6,11 @@
 import type { Encoding, Tokenizer } from "../types";
 import { UserError } from "../types";
 import {
-    addedTokenJson,
+    bpeTokenizerJson,
+    checkTokenId,
+    encodeAroundSpecials,
     EncodeOptions,
     findSpecialIds,
-    makeEncoding,
     readSpecialTokens,
 } from "./common";
 import {
@@ -17,7 +18,6 @@ import {
     byteToUnicode,
     bytesToByteLevel,
     gpt2PreTokenize,
-    splitSpecial,
     utf8Decoder,
     utf8Encoder,
 } from "./text";
@@ -104,23 +104,19 @@ export class BpeTokenizer implements Tokenizer {
     }
 
     encode(text: string, options: EncodeOptions = {}): Encoding {
-        const ids: number[] = [];
-        const lengths: number[] = [];
-        const specials = options.matchSpecialTokens === false ? [] : [...this.specialByText.keys()];
-        for (const segment of splitSpecial(text, specials)) {
-            if (segment.special) {
-                ids.push(this.specialByText.get(segment.text)!);
-                lengths.push(utf8Encoder.encode(segment.text).length);
-                continue;
-            }
-            for (const word of gpt2PreTokenize(segment.text)) {
-                for (const id of this.encodeWord(word)) {
-                    ids.push(id);
-                    lengths.push(this.bytes[id].length);
+        return encodeAroundSpecials(
+            text,
+            options.matchSpecialTokens === false ? [] : [...this.specialByText.keys()],
+            (special) => this.specialByText.get(special)!,
+            (plain, ids, lengths) => {
+                for (const word of gpt2PreTokenize(plain)) {
+                    for (const id of this.encodeWord(word)) {
+                        ids.push(id);
+                        lengths.push(this.bytes[id].length);
+                    }
                 }
-            }
-        }
-        return makeEncoding(text, ids, lengths);
+            },
+        );
     }
 
     decode(ids: readonly number[]): string {
@@ -135,11 +131,11 @@ export class BpeTokenizer implements Tokenizer {
     }
 
     tokenBytes(id: number): Uint8Array {
-        return this.bytes[this.checkId(id)];
+        return this.bytes[checkTokenId(id, this.vocabSize)];
     }
 
     tokenString(id: number): string {
-        return this.tokens[this.checkId(id)];
+        return this.tokens[checkTokenId(id, this.vocabSize)];
     }
 
     toJSON(): object {
@@ -153,28 +149,15 @@ export class BpeTokenizer implements Tokenizer {
             trim_offsets: true,
             use_regex: true,
         };
-        return {
-            version: "1.0",
-            truncation: null,
-            padding: null,
-            added_tokens: [...this.specialByText].map(([text, id]) => addedTokenJson(id, text)),
-            normalizer: null,
-            pre_tokenizer: byteLevel,
-            post_processor: { ...byteLevel, trim_offsets: false },
+        return bpeTokenizerJson({
+            specials: this.specialByText,
+            preTokenizer: byteLevel,
+            postProcessor: { ...byteLevel, trim_offsets: false },
             decoder: byteLevel,
-            model: {
-                type: "BPE",
-                dropout: null,
-                unk_token: null,
-                continuing_subword_prefix: null,
-                end_of_word_suffix: null,
-                fuse_unk: false,
-                byte_fallback: false,
-                ignore_merges: false,
-                vocab,
-                merges: this.merges.map((m) => `${this.tokens[m.left]} ${this.tokens[m.right]}`),
-            },
-        };
+            unkToken: null,
+            vocab,
+            merges: this.merges.map((m) => `${this.tokens[m.left]} ${this.tokens[m.right]}`),
+        });
     }
 
     /** BPE on one pre-token: repeatedly merge every occurrence of the lowest-ranked pair. */
@@ -209,15 +192,6 @@ export class BpeTokenizer implements Tokenizer {
         if (this.cache.size > 100_000) this.cache.clear();
         this.cache.set(word, symbols);
         return symbols;
-    }
-
-    private checkId(id: number): number {
-        if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
-            throw new UserError(
-                `token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`,
-            );
-        }
-        return id;
     }
 }
 

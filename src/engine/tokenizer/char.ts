@@ -7,10 +7,11 @@
 import type { Encoding, Tokenizer } from "../types";
 import { UserError } from "../types";
 import {
-    addedTokenJson,
+    bpeTokenizerJson,
+    checkTokenId,
+    encodeAroundSpecials,
     EncodeOptions,
     findSpecialIds,
-    makeEncoding,
     readSpecialTokens,
 } from "./common";
 import { splitSpecial, utf8Encoder } from "./text";
@@ -88,24 +89,18 @@ export class CharTokenizer implements Tokenizer {
     }
 
     encode(text: string, options: EncodeOptions = {}): Encoding {
-        const ids: number[] = [];
-        const lengths: number[] = [];
-        for (const segment of splitSpecial(
+        return encodeAroundSpecials(
             text,
             options.matchSpecialTokens === false ? [] : this.specials,
-        )) {
-            if (segment.special) {
-                ids.push(this.idOf.get(segment.text)!);
-                lengths.push(utf8Encoder.encode(segment.text).length);
-                continue;
-            }
-            for (const ch of segment.text) {
-                const id = this.idOf.get(ch);
-                ids.push(id === undefined || id < this.specials.length ? this.unknownId : id);
-                lengths.push(utf8Length(ch.codePointAt(0)!));
-            }
-        }
-        return makeEncoding(text, ids, lengths);
+            (special) => this.idOf.get(special)!,
+            (plain, ids, lengths) => {
+                for (const ch of plain) {
+                    const id = this.idOf.get(ch);
+                    ids.push(id === undefined || id < this.specials.length ? this.unknownId : id);
+                    lengths.push(utf8Length(ch.codePointAt(0)!));
+                }
+            },
+        );
     }
 
     /** The distinct characters of `text` that are not in the vocabulary (they encode as `<unk>`). */
@@ -122,38 +117,20 @@ export class CharTokenizer implements Tokenizer {
     }
 
     tokenString(id: number): string {
-        if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
-            throw new UserError(
-                `token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`,
-            );
-        }
-        return this.tokens[id];
+        return this.tokens[checkTokenId(id, this.vocabSize)];
     }
 
     toJSON(): object {
-        return {
-            version: "1.0",
-            truncation: null,
-            padding: null,
-            added_tokens: this.specials.map((text, id) => addedTokenJson(id, text)),
-            normalizer: null,
-            pre_tokenizer: null,
-            post_processor: null,
+        return bpeTokenizerJson({
+            specials: this.specials.map((text, id) => [text, id] as const),
+            preTokenizer: null,
+            postProcessor: null,
             // Fuse concatenates the tokens; without a decoder Hugging Face would join them with spaces.
             decoder: { type: "Fuse" },
-            model: {
-                type: "BPE",
-                dropout: null,
-                unk_token: unknownToken,
-                continuing_subword_prefix: null,
-                end_of_word_suffix: null,
-                fuse_unk: false,
-                byte_fallback: false,
-                ignore_merges: false,
-                vocab: Object.fromEntries(this.tokens.map((t, id) => [t, id])),
-                merges: [],
-            },
-        };
+            unkToken: unknownToken,
+            vocab: Object.fromEntries(this.tokens.map((t, id) => [t, id])),
+            merges: [],
+        });
     }
 }
 

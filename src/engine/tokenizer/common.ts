@@ -1,8 +1,10 @@
 // Pieces shared by LM Lab's own tokenizers (char and byte-level BPE): special-token roles,
-// Hugging Face `added_tokens` entries, and building an Encoding from per-token byte lengths.
+// Hugging Face `added_tokens` entries and the tokenizer.json layout they both save as, encoding
+// around special tokens into an Encoding, and the token-id check.
 
 import type { Encoding } from "../types";
-import { tileOffsets, utf8ToUtf16Offsets } from "./text";
+import { UserError } from "../types";
+import { splitSpecial, tileOffsets, utf8Encoder, utf8ToUtf16Offsets } from "./text";
 
 /** Per-call encoding options beyond the `Tokenizer` interface. */
 export interface EncodeOptions {
@@ -53,6 +55,76 @@ export function addedTokenJson(id: number, content: string): object {
         normalized: false,
         special: true,
     };
+}
+
+/** The parts in which the tokenizer.json files of LM Lab's tokenizers differ. */
+export interface BpeJsonParts {
+    /** Special-token text and id, saved as `added_tokens`. */
+    specials: Iterable<readonly [string, number]>;
+    preTokenizer: object | null;
+    postProcessor: object | null;
+    decoder: object;
+    unkToken: string | null;
+    vocab: Record<string, number>;
+    merges: string[];
+}
+
+/** A Hugging Face tokenizer.json with a BPE model (a char vocabulary is BPE without merges). */
+export function bpeTokenizerJson(parts: BpeJsonParts): object {
+    return {
+        version: "1.0",
+        truncation: null,
+        padding: null,
+        added_tokens: [...parts.specials].map(([text, id]) => addedTokenJson(id, text)),
+        normalizer: null,
+        pre_tokenizer: parts.preTokenizer,
+        post_processor: parts.postProcessor,
+        decoder: parts.decoder,
+        model: {
+            type: "BPE",
+            dropout: null,
+            unk_token: parts.unkToken,
+            continuing_subword_prefix: null,
+            end_of_word_suffix: null,
+            fuse_unk: false,
+            byte_fallback: false,
+            ignore_merges: false,
+            vocab: parts.vocab,
+            merges: parts.merges,
+        },
+    };
+}
+
+/**
+ * Encodes `text` split around `specials`: each special-token match becomes `specialId(match)`, and
+ * the text between matches goes to `encodePlain`, which appends ids and the UTF-8 byte length each
+ * covers.
+ */
+export function encodeAroundSpecials(
+    text: string,
+    specials: readonly string[],
+    specialId: (special: string) => number,
+    encodePlain: (plain: string, ids: number[], lengths: number[]) => void,
+): Encoding {
+    const ids: number[] = [];
+    const lengths: number[] = [];
+    for (const segment of splitSpecial(text, specials)) {
+        if (segment.special) {
+            ids.push(specialId(segment.text));
+            lengths.push(utf8Encoder.encode(segment.text).length);
+        } else {
+            encodePlain(segment.text, ids, lengths);
+        }
+    }
+    return makeEncoding(text, ids, lengths);
+}
+
+/** Returns `id` when it is a token id of a vocabulary of `vocabSize`, else throws naming it. */
+export function checkTokenId(id: number, vocabSize: number): number {
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
+        throw new UserError(`token id ${id} is outside the vocabulary (0..${vocabSize - 1})`);
+    }
+    return id;
 }
 
 /** Builds an Encoding from ids and the UTF-8 byte length each token covers in `text`. */
