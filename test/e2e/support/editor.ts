@@ -252,7 +252,10 @@ function makeEditor(page: Page, workspace: string, close: () => Promise<void>): 
             const deadline = Date.now() + timeoutMs;
             while (Date.now() < deadline) {
                 for (const text of await messages.allInnerTexts()) {
-                    if (pattern.test(text)) return text;
+                    if (!pattern.test(text)) continue;
+                    // Toasts fade in; let it settle so a screenshot shows it.
+                    await page.waitForTimeout(600);
+                    return text;
                 }
                 await page.waitForTimeout(250);
             }
