@@ -15,6 +15,12 @@ const folder = resolve(args.find((arg) => !arg.startsWith("--")) ?? join(repoRoo
 async function main() {
     if (!existsSync(folder)) throw new Error(`folder to open not found: ${folder}`);
     buildIfStale();
+    if (!existsSync(join(repoRoot, "models", "default", "config.json"))) {
+        process.stderr.write(
+            "warning: models/default is missing, so LM Lab starts without a model; " +
+                "use LM Lab: Load Model… or set lmLab.model\n",
+        );
+    }
     const code = forceCodeServer ? undefined : findOnPath("code");
     if (code) {
         process.stdout.write(`Opening VS Code (${code}) with LM Lab from ${repoRoot}\n`);
