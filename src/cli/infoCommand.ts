@@ -30,7 +30,8 @@ export interface BackendReport extends BackendStatus {
 /** `lm-lab --version`: one line with both versions and the installed backends. */
 export function versionLine(): string {
     const installed = backendStatus().filter((b) => b.installed).map((b) => b.name);
-    return `lm-lab ${lmLabVersion()} (ONNX Runtime ${ortVersion()}; backends ${installed.join(", ")})`;
+    const backends = installed.join(", ");
+    return `lm-lab ${lmLabVersion()} (ONNX Runtime ${ortVersion()}; backends ${backends})`;
 }
 
 export async function infoCommand(argv: string[], out: Output = processOutput): Promise<number> {
@@ -42,14 +43,17 @@ export async function infoCommand(argv: string[], out: Output = processOutput): 
     if (positionals.length > 0) throw new UserError(`Unexpected argument "${positionals[0]}".`);
     const backends: BackendReport[] = backendStatus();
     if (options.probe) {
-        for (const backend of backends) if (backend.installed) backend.probe = await probe(backend.name);
+        for (const backend of backends) {
+            if (backend.installed) backend.probe = await probe(backend.name);
+        }
     }
     if (options.json) {
         out.line(JSON.stringify({ version: lmLabVersion(), ortVersion: ortVersion(), backends }));
         return 0;
     }
     out.line(`lm-lab ${lmLabVersion()}`);
-    out.line(`ONNX Runtime ${ortVersion()} (onnxruntime-node, ${process.platform}-${process.arch})`);
+    const platform = `${process.platform}-${process.arch}`;
+    out.line(`ONNX Runtime ${ortVersion()} (onnxruntime-node, ${platform})`);
     out.line("execution providers:");
     for (const b of backends) out.line(`  ${b.name.padEnd(9)} ${describe(b)}`);
     if (backends.some((b) => b.name === "cuda" && !b.installed)) {
@@ -81,7 +85,8 @@ async function probe(name: string): Promise<{ ok: boolean; error?: string }> {
         const ok = got.every((v, i) => v === 2 * input[i]);
         return ok ? { ok } : { ok, error: `computed ${got.join(", ")} for 2, 4, 6, 8` };
     } catch (err) {
-        return { ok: false, error: (err instanceof Error ? err.message : String(err)).split("\n")[0] };
+        const message = err instanceof Error ? err.message : String(err);
+        return { ok: false, error: message.split("\n")[0] };
     } finally {
         await session?.release();
     }

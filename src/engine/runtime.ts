@@ -38,8 +38,11 @@ export async function createSession(
     const dropped: string[] = [];
     for (;;) {
         try {
-            const session = await ort.InferenceSession.create(bytes, sessionOptions(providers, options));
-            // Only a session that then opened proves the dropped providers were at fault, not the model.
+            const session = await ort.InferenceSession.create(
+                bytes,
+                sessionOptions(providers, options),
+            );
+            // Only a session that then opens proves the dropped providers were at fault.
             for (const name of dropped) failedProviders.add(name);
             return session;
         } catch (err) {
@@ -48,8 +51,8 @@ export async function createSession(
             providers = providers.filter((p) => p !== failing);
             dropped.push(failing);
             log.warn(
-                `execution provider ${failing} failed to initialise (${firstLine(err)})${installHint(failing)}; ` +
-                    `falling back to ${providers.join(", ")}`,
+                `execution provider ${failing} failed to initialise (${firstLine(err)})` +
+                    `${installHint(failing)}; falling back to ${providers.join(", ")}`,
             );
         }
     }
@@ -64,9 +67,13 @@ export function executionProviders(requested: readonly string[] = []): string[] 
     const chosen: string[] = [];
     for (const name of requested) {
         if (name === "cpu" || chosen.includes(name)) continue;
-        if (failedProviders.has(name)) log.debug(`execution provider ${name} failed before; using the CPU`);
-        else if (supported.has(name)) chosen.push(name);
-        else log.warn(`execution provider ${name} is not available here; using the CPU`);
+        if (failedProviders.has(name)) {
+            log.debug(`execution provider ${name} failed before; using the CPU`);
+        } else if (supported.has(name)) {
+            chosen.push(name);
+        } else {
+            log.warn(`execution provider ${name} is not available here; using the CPU`);
+        }
     }
     return [...chosen, "cpu"];
 }
@@ -79,19 +86,22 @@ export function parseExecutionProviders(value: unknown, what: string): Execution
     if (value === undefined || value === null) return [];
     const items = typeof value === "string" ? value.split(",") : value;
     if (!Array.isArray(items)) {
-        throw new UserError(`${what} must be a list of execution providers; found ${JSON.stringify(value)}`);
+        throw new UserError(
+            `${what} must be a list of execution providers; found ${JSON.stringify(value)}`,
+        );
     }
     const names: ExecutionProviderName[] = [];
     for (const item of items) {
-        const name = typeof item === "string" ? item.trim().toLowerCase() : item;
-        if (name === "") continue;
-        if (!executionProviderNames.includes(name as ExecutionProviderName)) {
+        const text = typeof item === "string" ? item.trim().toLowerCase() : item;
+        if (text === "") continue;
+        const name = text as ExecutionProviderName;
+        if (!executionProviderNames.includes(name)) {
             throw new UserError(
                 `${what}: unknown execution provider ${JSON.stringify(item)}; expected ` +
                     `${executionProviderNames.join(", ")}`,
             );
         }
-        if (!names.includes(name as ExecutionProviderName)) names.push(name as ExecutionProviderName);
+        if (!names.includes(name)) names.push(name);
     }
     return names;
 }
@@ -162,9 +172,10 @@ function providerLibraryInstalled(name: string): boolean {
 function installHint(name: string): string {
     const bundled = ort.listSupportedBackends().find((b) => b.name === name)?.bundled ?? true;
     if (bundled || providerLibraryInstalled(name)) return "";
+    const missing = "; its libraries are not installed";
     return name === "cuda"
-        ? "; its libraries are not installed: ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node"
-        : "; its libraries are not installed";
+        ? `${missing}: ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node`
+        : missing;
 }
 
 function firstLine(err: unknown): string {

@@ -226,16 +226,19 @@ export class Engine extends Disposable {
 
     /** Says when the engine lacks a requested execution provider: it then computes on the CPU. */
     private warnMissingProviders(info: EngineInfo): void {
-        const missing = this.config.settings.engineExecutionProviders.filter((p) => !info.backends.includes(p));
+        const requested = this.config.settings.engineExecutionProviders;
+        const missing = requested.filter((p) => !info.backends.includes(p));
         if (missing.length === 0) return;
         const message =
             `execution provider ${missing.join(", ")} is not installed in the engine's ONNX Runtime ` +
             `(available: ${info.backends.join(", ")}); the engine computes on the CPU`;
         log.warn(message);
-        void vscode.window.showWarningMessage(`LM Lab: ${message}.`, "Open Settings", "Open Logs").then((choice) => {
+        const actions = ["Open Settings", "Open Logs"];
+        void vscode.window.showWarningMessage(`LM Lab: ${message}.`, ...actions).then((choice) => {
             if (choice === "Open Logs") log.show();
             if (choice === "Open Settings") {
-                void vscode.commands.executeCommand("workbench.action.openSettings", "lmLab.engine.executionProviders");
+                const setting = "lmLab.engine.executionProviders";
+                void vscode.commands.executeCommand("workbench.action.openSettings", setting);
             }
         });
     }

@@ -77,9 +77,10 @@ export abstract class PanelHost extends Disposable {
         const { extensionUri } = this.ctx;
         panel.webview.options = webviewOptions(extensionUri);
         panel.iconPath = vscode.Uri.joinPath(extensionUri, "media", "lm-lab.svg");
-        panel.webview.html = webviewHtml(panel.webview, extensionUri, this.kind.webview, panelId, this.kind.title);
+        const { webview, title, logName } = this.kind;
+        panel.webview.html = webviewHtml(panel.webview, extensionUri, webview, panelId, title);
         this.panelStore.add(
-            listenToWebview(panel.webview, panelId, this.kind.logName, (message) => this.handleMessage(message)),
+            listenToWebview(panel.webview, panelId, logName, (message) => this.handleMessage(message)),
         );
         this.panelStore.add(
             panel.onDidDispose(() => {

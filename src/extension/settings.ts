@@ -72,7 +72,8 @@ export function readExecutionProviders(value: unknown): ExecutionProviderName[] 
     if (!Array.isArray(value)) return [];
     const names: ExecutionProviderName[] = [];
     for (const item of value) {
-        const name = (typeof item === "string" ? item.trim().toLowerCase() : "") as ExecutionProviderName;
+        const text = typeof item === "string" ? item.trim().toLowerCase() : "";
+        const name = text as ExecutionProviderName;
         if (executionProviderNames.includes(name) && !names.includes(name)) names.push(name);
     }
     return names;

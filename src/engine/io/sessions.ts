@@ -28,9 +28,12 @@ export async function openSession(
     runtime: InferenceRuntime,
     what: string,
 ): Promise<ort.InferenceSession> {
-    const threads = runtime.threads !== undefined && runtime.threads > 0 ? runtime.threads : undefined;
+    const threads = (runtime.threads ?? 0) > 0 ? runtime.threads : undefined;
     try {
-        return await createSession(bytes, { threads, executionProviders: runtime.executionProviders });
+        return await createSession(bytes, {
+            threads,
+            executionProviders: runtime.executionProviders,
+        });
     } catch (err) {
         throw new UserError(`ONNX Runtime cannot load ${what}: ${(err as Error).message}`);
     }
