@@ -180,7 +180,15 @@ function makeEditor(page: Page, workspace: string, close: () => Promise<void>): 
         async runCommand(title) {
             const row = await editor.findCommand(title);
             await row.click();
-            await quickInput.waitFor({ state: "hidden", timeout: 10_000 });
+            // The palette closes, or a command's own quick input (a pick, a prompt) replaces it.
+            const input = quickInput.locator("input");
+            const deadline = Date.now() + 10_000;
+            while (Date.now() < deadline) {
+                if (!(await quickInput.isVisible())) return;
+                if ((await input.inputValue().catch(() => "")) !== `>${title}`) return;
+                await page.waitForTimeout(100);
+            }
+            throw new Error(`the palette did not run "${title}"`);
         },
 
         async findCommand(title, timeoutMs = 20_000) {
