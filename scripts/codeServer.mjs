@@ -51,20 +51,28 @@ export async function startCodeServer(options) {
     const logFd = openSync(logPath, "a");
     const args = [
         entry,
-        "--bind-addr", `127.0.0.1:${port}`,
-        "--auth", "none",
+        "--bind-addr",
+        `127.0.0.1:${port}`,
+        "--auth",
+        "none",
         "--disable-telemetry",
         "--disable-update-check",
         "--disable-workspace-trust",
         "--disable-getting-started-override",
-        "--user-data-dir", dirs.userData,
-        "--extensions-dir", dirs.extensions,
+        "--user-data-dir",
+        dirs.userData,
+        "--extensions-dir",
+        dirs.extensions,
         options.folder,
     ];
     // detached puts code-server in its own session and process group, so one signal to the group
     // also reaches the extension hosts and the LM Lab engine, which outlive their parent otherwise.
     installExitHooks(options.stopOnSignals ?? true);
-    const child = spawn(process.execPath, args, { env, detached: true, stdio: ["ignore", logFd, logFd] });
+    const child = spawn(process.execPath, args, {
+        env,
+        detached: true,
+        stdio: ["ignore", logFd, logFd],
+    });
     let exited = false;
     child.on("exit", () => {
         exited = true;
@@ -173,15 +181,28 @@ async function installExtension(entry, dirs, env, mode) {
     if (mode === "vsix") {
         const vsix = join(repoRoot, "lm-lab.vsix");
         if (!existsSync(vsix)) throw new Error(`${vsix} not found; run npm run package first`);
-        await runToEnd(process.execPath, [
-            entry, "--extensions-dir", dirs.extensions, "--user-data-dir", dirs.userData,
-            "--install-extension", vsix, "--force",
-        ], env);
+        await runToEnd(
+            process.execPath,
+            [
+                entry,
+                "--extensions-dir",
+                dirs.extensions,
+                "--user-data-dir",
+                dirs.userData,
+                "--install-extension",
+                vsix,
+                "--force",
+            ],
+            env,
+        );
         return;
     }
     // The repository itself is the extension: dist/ holds the bundles and node_modules the
     // native ONNX Runtime addon, so a link is equivalent to an installed VSIX without packaging.
-    const target = join(dirs.extensions, `${manifest.publisher}.${manifest.name}-${manifest.version}`);
+    const target = join(
+        dirs.extensions,
+        `${manifest.publisher}.${manifest.name}-${manifest.version}`,
+    );
     rmSync(target, { recursive: true, force: true });
     symlinkSync(repoRoot, target, "dir");
 }
@@ -217,7 +238,9 @@ async function waitForHealth(port, timeoutMs, hasExited, logPath) {
         }
         await new Promise((r) => setTimeout(r, 250));
     }
-    throw new Error(`code-server did not answer /healthz within ${timeoutMs} ms; log:\n${tail(logPath)}`);
+    throw new Error(
+        `code-server did not answer /healthz within ${timeoutMs} ms; log:\n${tail(logPath)}`,
+    );
 }
 
 /** SIGTERM to the process group, then SIGKILL if anything is left after two seconds. */

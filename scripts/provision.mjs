@@ -24,7 +24,11 @@ export function provision(log = (line) => process.stderr.write(`[provision] ${li
 
 /** The Chromium binary playwright-core drives; Debian installs it as /usr/bin/chromium. */
 export function findChromium() {
-    const candidates = [process.env.LM_LAB_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"];
+    const candidates = [
+        process.env.LM_LAB_CHROMIUM,
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+    ];
     const found = candidates.find((path) => path && existsSync(path));
     if (!found) {
         throw new Error(
@@ -61,7 +65,9 @@ function ensureAptPackages(log) {
     log(`installing Debian packages: ${missing.join(" ")}`);
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
     run([...sudo, "apt-get", "update", "-qq"], { env });
-    run([...sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", ...missing], { env });
+    run([...sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", ...missing], {
+        env,
+    });
     const still = missing.filter((name) => !dpkgInstalled(name));
     if (still.length > 0) throw new Error(`apt-get did not install: ${still.join(" ")}`);
 }
@@ -108,12 +114,26 @@ function ensureCodeServer(log) {
     if (existsSync("/usr/include/node/node_api.h") && process.execPath === "/usr/bin/node") {
         env.npm_config_nodedir = "/usr";
     }
-    run(["npm", "install", "--no-save", "--foreground-scripts", `code-server@${codeServerVersion}`], {
-        cwd: dir,
-        env,
-    });
+    run(
+        ["npm", "install", "--no-save", "--foreground-scripts", `code-server@${codeServerVersion}`],
+        {
+            cwd: dir,
+            env,
+        },
+    );
     if (!existsSync(entry)) throw new Error(`code-server installed but ${entry} is missing`);
-    const rg = join(dirname(entry), "..", "..", "lib", "vscode", "node_modules", "@vscode", "ripgrep", "bin", "rg");
+    const rg = join(
+        dirname(entry),
+        "..",
+        "..",
+        "lib",
+        "vscode",
+        "node_modules",
+        "@vscode",
+        "ripgrep",
+        "bin",
+        "rg",
+    );
     if (!existsSync(rg)) throw new Error(`code-server installed without ripgrep at ${rg}`);
     rmSync(tmp, { recursive: true, force: true });
     writeFileSync(marker, stamp);
@@ -143,11 +163,15 @@ function prefillRipgrepCache(tmp) {
 function run(argv, options) {
     const result = spawnSync(argv[0], argv.slice(1), { stdio: "inherit", ...options });
     if (result.status !== 0) {
-        throw new Error(`${argv.join(" ")} failed with exit code ${result.status ?? result.signal}`);
+        throw new Error(
+            `${argv.join(" ")} failed with exit code ${result.status ?? result.signal}`,
+        );
     }
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
     const where = provision();
-    process.stdout.write(`code-server: ${where.codeServerEntry}\nchromium: ${where.chromiumPath}\n`);
+    process.stdout.write(
+        `code-server: ${where.codeServerEntry}\nchromium: ${where.chromiumPath}\n`,
+    );
 }

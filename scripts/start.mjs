@@ -10,7 +10,9 @@ import { provision, repoRoot } from "./provision.mjs";
 
 const args = process.argv.slice(2);
 const forceCodeServer = args.includes("--code-server");
-const folder = resolve(args.find((arg) => !arg.startsWith("--")) ?? join(repoRoot, "test", "sample-workspace"));
+const folder = resolve(
+    args.find((arg) => !arg.startsWith("--")) ?? join(repoRoot, "test", "sample-workspace"),
+);
 
 async function main() {
     if (!existsSync(folder)) throw new Error(`folder to open not found: ${folder}`);
@@ -24,7 +26,9 @@ async function main() {
     const code = forceCodeServer ? undefined : findOnPath("code");
     if (code) {
         process.stdout.write(`Opening VS Code (${code}) with LM Lab from ${repoRoot}\n`);
-        const result = spawnSync(code, [`--extensionDevelopmentPath=${repoRoot}`, folder], { stdio: "inherit" });
+        const result = spawnSync(code, [`--extensionDevelopmentPath=${repoRoot}`, folder], {
+            stdio: "inherit",
+        });
         process.exitCode = result.status ?? 1;
         return;
     }
@@ -48,7 +52,9 @@ async function main() {
 /** Runs `npm run build` unless every bundle is newer than every source file. */
 function buildIfStale() {
     const bundles = ["dist/extension.js", "dist/engine.js"].map((path) => join(repoRoot, path));
-    const oldestBundle = Math.min(...bundles.map((path) => (existsSync(path) ? statSync(path).mtimeMs : 0)));
+    const oldestBundle = Math.min(
+        ...bundles.map((path) => (existsSync(path) ? statSync(path).mtimeMs : 0)),
+    );
     const newestSource = Math.max(
         newestMtime(join(repoRoot, "src")),
         newestMtime(join(repoRoot, "webview")),

@@ -20,7 +20,11 @@ const failures = [];
 
 async function main() {
     if (!e2eOnly) {
-        const unit = await runCounted("unit tests", [process.execPath, "scripts/unit.mjs"], limits.unitMs);
+        const unit = await runCounted(
+            "unit tests",
+            [process.execPath, "scripts/unit.mjs"],
+            limits.unitMs,
+        );
         record("unit tests", unit);
     }
     const build = await runStep("build", ["npm", "run", "build"], limits.buildMs);
@@ -33,7 +37,13 @@ async function main() {
                 "real-editor tests",
                 [
                     process.execPath,
-                    ...["--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=300000"],
+                    ...[
+                        "--import",
+                        "tsx",
+                        "--test",
+                        "--test-concurrency=1",
+                        "--test-timeout=300000",
+                    ],
                     ...files,
                 ],
                 limits.e2eMs,
@@ -98,7 +108,9 @@ async function runCounted(name, argv, timeoutMs) {
     process.stdout.write(`\n=== ${name}\n`);
     const result = await spawnTee(argv, timeoutMs);
     const count = (kind) => {
-        const matches = [...result.output.matchAll(new RegExp(`^(?:ℹ|#) ${kind} (\\d+)\\s*$`, "gm"))];
+        const matches = [
+            ...result.output.matchAll(new RegExp(`^(?:ℹ|#) ${kind} (\\d+)\\s*$`, "gm")),
+        ];
         return matches.length > 0 ? Number(matches[matches.length - 1][1]) : 0;
     };
     return { code: result.code, passed: count("pass"), failed: count("fail") + count("cancelled") };
@@ -121,7 +133,9 @@ function spawnTee(argv, timeoutMs) {
         child.stdout.on("data", onData(process.stdout));
         child.stderr.on("data", onData(process.stderr));
         const timer = setTimeout(() => {
-            process.stderr.write(`\n${argv.join(" ")} ran past ${timeoutMs / 60_000} min; stopping it\n`);
+            process.stderr.write(
+                `\n${argv.join(" ")} ran past ${timeoutMs / 60_000} min; stopping it\n`,
+            );
             // SIGTERM first, so the test processes can stop the editors they started.
             signalGroup(child.pid, "SIGTERM");
             setTimeout(() => signalGroup(child.pid, "SIGKILL"), 5000).unref();
@@ -147,6 +161,8 @@ function signalGroup(pid, signal) {
 }
 
 main().catch((err) => {
-    process.stdout.write(`FAILED: ${err.stack ?? err}\n${totals.passed} passed, ${totals.failed + 1} failed\n`);
+    process.stdout.write(
+        `FAILED: ${err.stack ?? err}\n${totals.passed} passed, ${totals.failed + 1} failed\n`,
+    );
     process.exitCode = 1;
 });

@@ -31,7 +31,10 @@ test("Analyze Selection shows the selection's tokens with the engine's probabili
     const frame = await editor.frameWith("[data-testid=token-panel] [data-testid=token]", 60_000);
     const tokens = frame.locator("[data-testid=token]");
     const shown = await tokens.evaluateAll((nodes) =>
-        nodes.map((node) => ({ text: node.textContent ?? "", prob: node.getAttribute("data-prob") })),
+        nodes.map((node) => ({
+            text: node.textContent ?? "",
+            prob: node.getAttribute("data-prob"),
+        })),
     );
     const summary = await frame.locator("[data-testid=summary]").innerText();
     await editor.screenshot("token-panel");
@@ -50,7 +53,9 @@ test("Analyze Selection shows the selection's tokens with the engine's probabili
     }
     // The summary states the sequence's perplexity as the CLI computes it (to display precision).
     const numbers = [...summary.matchAll(/-?\d+(?:\.\d+)?/g)].map((m) => Number(m[0]));
-    const near = numbers.some((n) => Math.abs(n - expected.perplexity) <= 0.01 * expected.perplexity + 0.01);
+    const near = numbers.some(
+        (n) => Math.abs(n - expected.perplexity) <= 0.01 * expected.perplexity + 0.01,
+    );
     assert.ok(near, `summary ${JSON.stringify(summary)} lacks perplexity ${expected.perplexity}`);
 });
 
@@ -94,7 +99,9 @@ test("hovering over text shows the engine's top-k next tokens and the token's pr
     // The hovered token's own probability and rank, from an analysis up to the word's end.
     const own = /Token\s+(.+?)\s+·\s+p\s+(\S+).*?rank\s+(\d+)/s.exec(text);
     if (own) {
-        const windows = ["First", firstLine.replace(":", "")].map((w) => analyzeWithCli(w, undefined, 1));
+        const windows = ["First", firstLine.replace(":", "")].map((w) =>
+            analyzeWithCli(w, undefined, 1),
+        );
         const found = windows.some((a) =>
             a.tokens.some(
                 (t) =>
@@ -147,7 +154,11 @@ test("Generate at Cursor inserts model text at the cursor", async () => {
     }
     await editor.screenshot("generate");
     assert.ok(length > before, `the document grew from ${before} to ${length} characters`);
-    assert.match(await page.locator(".statusbar").innerText(), /Ln 1[2-9]|Ln [2-9]\d/, "the cursor followed the text");
+    assert.match(
+        await page.locator(".statusbar").innerText(),
+        /Ln 1[2-9]|Ln [2-9]\d/,
+        "the cursor followed the text",
+    );
     await page.keyboard.press("Control+Z");
 });
 
@@ -185,6 +196,8 @@ function visibleWhitespace(text: string): string {
 /** Spans of the visible editor lines that carry an extension decoration class. */
 async function decoratedSpans(editor: Editor): Promise<number> {
     return editor.page
-        .locator(".monaco-editor .view-overlays [class*='ced-'], .monaco-editor .view-line span[class*='ced-']")
+        .locator(
+            ".monaco-editor .view-overlays [class*='ced-'], .monaco-editor .view-line span[class*='ced-']",
+        )
         .count();
 }

@@ -105,12 +105,19 @@ async function typeDialogPath(path: string, kind: "folder" | "new"): Promise<voi
         // In folder mode the list then shows ".." and the folder's subfolders, if any.
         const rows = widget.locator(".monaco-list-row");
         const deadline = Date.now() + 10_000;
-        while (!(await rows.allInnerTexts()).some((t) => t.trim() === "..") && Date.now() < deadline) {
+        while (
+            !(await rows.allInnerTexts()).some((t) => t.trim() === "..") &&
+            Date.now() < deadline
+        ) {
             await page.waitForTimeout(250);
         }
     }
     await page.waitForTimeout(500);
-    assert.equal(await input.inputValue(), kind === "folder" ? `${path}/` : path, "the dialog kept the typed path");
+    assert.equal(
+        await input.inputValue(),
+        kind === "folder" ? `${path}/` : path,
+        "the dialog kept the typed path",
+    );
     await widget.locator(".monaco-button.monaco-text-button", { hasText: /\S/ }).first().click();
     await input.waitFor({ state: "hidden", timeout: 15_000 });
 }

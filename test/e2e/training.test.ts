@@ -35,11 +35,21 @@ test("a run on the current file streams loss points and can be paused, resumed a
 
     // Points stream in: the chart's point count and the step counter grow while running.
     const firstPoints = await points(frame);
-    await waitFor(async () => (await points(frame)) > Math.max(firstPoints, 1), 60_000, "new loss points");
+    await waitFor(
+        async () => (await points(frame)) > Math.max(firstPoints, 1),
+        60_000,
+        "new loss points",
+    );
     await chart.scrollIntoViewIfNeeded();
     const box = await chart.locator("canvas").first().boundingBox();
-    assert.ok(box && box.height >= 60 && box.width >= 100, `loss chart is laid out: ${JSON.stringify(box)}`);
-    assert.ok((await canvasColours(frame, "[data-testid=loss-chart] canvas")) >= 3, "loss chart is drawn");
+    assert.ok(
+        box && box.height >= 60 && box.width >= 100,
+        `loss chart is laid out: ${JSON.stringify(box)}`,
+    );
+    assert.ok(
+        (await canvasColours(frame, "[data-testid=loss-chart] canvas")) >= 3,
+        "loss chart is drawn",
+    );
     await editor.screenshot("dashboard-running");
 
     await frame.locator("[data-testid=pause]").first().click();
@@ -73,7 +83,11 @@ test("Train Model on Selection starts a new run that the commands pause and stop
     await editor.page.keyboard.press("Control+A");
     await editor.runCommand("LM Lab: Train Model on Selection");
     const title = frame.locator("[data-testid=run-title]").first();
-    await waitFor(async () => (await title.innerText()) !== previous, 60_000, "a new run in the dashboard");
+    await waitFor(
+        async () => (await title.innerText()) !== previous,
+        60_000,
+        "a new run in the dashboard",
+    );
     await waitForState(frame, /running/i, 60_000);
     await editor.runCommand("LM Lab: Pause Training");
     await waitForState(frame, /paused/i, 30_000);
@@ -97,10 +111,18 @@ test("training on a binary workspace file is refused with a message naming it", 
 
 async function waitForState(frame: Frame, pattern: RegExp, timeoutMs: number): Promise<void> {
     const state = frame.locator("[data-testid=run-state]").first();
-    await waitFor(async () => pattern.test(await state.innerText()), timeoutMs, `run state ${pattern}`);
+    await waitFor(
+        async () => pattern.test(await state.innerText()),
+        timeoutMs,
+        `run state ${pattern}`,
+    );
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+async function waitFor(
+    check: () => Promise<boolean>,
+    timeoutMs: number,
+    what: string,
+): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
         if (await check()) return;
@@ -111,11 +133,16 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: s
 
 /** The number of x positions the loss chart plots (its data-points attribute). */
 async function points(frame: Frame): Promise<number> {
-    return Number((await frame.locator("[data-testid=loss-chart]").first().getAttribute("data-points")) ?? 0);
+    return Number(
+        (await frame.locator("[data-testid=loss-chart]").first().getAttribute("data-points")) ?? 0,
+    );
 }
 
 /** The step counter of the selected run ("52 / 500" gives 52). */
 async function step(frame: Frame): Promise<number> {
-    const text = await frame.locator("[data-testid=run-stats] [data-testid=step]").first().innerText();
+    const text = await frame
+        .locator("[data-testid=run-stats] [data-testid=step]")
+        .first()
+        .innerText();
     return Number(/\d+/.exec(text)?.[0] ?? Number.NaN);
 }

@@ -100,7 +100,9 @@ main().then(
         process.exitCode = code;
     },
     (err: unknown) => {
-        process.stderr.write(`test:electron failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.stderr.write(
+            `test:electron failed: ${err instanceof Error ? err.message : String(err)}\n`,
+        );
         process.exitCode = 1;
     },
 );

@@ -16,7 +16,8 @@ export const defaultModel = join(repoRoot, "models", "default");
 export function testModel(): string {
     if (existsSync(join(defaultModel, "config.json"))) return defaultModel;
     const dir = join(repoRoot, ".cache", "e2e-model");
-    if (existsSync(join(dir, "model.safetensors")) && existsSync(join(dir, "config.json"))) return dir;
+    if (existsSync(join(dir, "model.safetensors")) && existsSync(join(dir, "config.json")))
+        return dir;
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(join(repoRoot, ".cache"), { recursive: true });
     const data = join(repoRoot, "test", "sample-workspace", "shakespeare.txt");
@@ -43,7 +44,16 @@ export interface CliAnalysis {
 
 /** `lm-lab analyze --model MODEL --text TEXT --json`, parsed. */
 export function analyzeWithCli(text: string, model = testModel(), topK = 10): CliAnalysis {
-    const output = runCli(["analyze", "--model", model, "--text", text, "--top-k", String(topK), "--json"]);
+    const output = runCli([
+        "analyze",
+        "--model",
+        model,
+        "--text",
+        text,
+        "--top-k",
+        String(topK),
+        "--json",
+    ]);
     return JSON.parse(lastJsonLine(output)) as CliAnalysis;
 }
 

@@ -7,7 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "node:test";
 import { pathToFileURL } from "node:url";
-import { chromium, type BrowserContext, type Frame, type Locator, type Page } from "playwright-core";
+import {
+    chromium,
+    type BrowserContext,
+    type Frame,
+    type Locator,
+    type Page,
+} from "playwright-core";
 import { repoRoot } from "../../support/paths";
 import { defaultModel, testModel } from "./cli";
 
@@ -78,9 +84,14 @@ export async function launchEditor(options: LaunchOptions = {}): Promise<Editor>
         await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
         await page.locator(".explorer-folders-view").waitFor({ timeout: 60_000 });
         // LM Lab's activity-bar entry appears once the extension's manifest is registered.
-        await page.locator(".activitybar [aria-label^='LM Lab']").first().waitFor({ timeout: 60_000 });
+        await page
+            .locator(".activitybar [aria-label^='LM Lab']")
+            .first()
+            .waitFor({ timeout: 60_000 });
         return makeEditor(page, workspace, async () => {
-            await context?.close().catch((err: Error) => process.stderr.write(`chromium: ${err}\n`));
+            await context
+                ?.close()
+                .catch((err: Error) => process.stderr.write(`chromium: ${err}\n`));
             await server.stop();
             rmSync(stateDir, { recursive: true, force: true });
         });
@@ -97,10 +108,16 @@ export async function launchEditor(options: LaunchOptions = {}): Promise<Editor>
  */
 export function screenshotAfterEach(prefix: string, current: () => Editor | undefined): void {
     afterEach(async (t) => {
-        const slug = t.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 60);
-        await current()?.screenshot(`${prefix}-after-${slug}`).catch((err: Error) => {
-            process.stderr.write(`screenshot after ${t.name} failed: ${err.message}\n`);
-        });
+        const slug = t.name
+            .toLowerCase()
+            .replace(/[^a-z0-9]+/g, "-")
+            .replace(/^-|-$/g, "")
+            .slice(0, 60);
+        await current()
+            ?.screenshot(`${prefix}-after-${slug}`)
+            .catch((err: Error) => {
+                process.stderr.write(`screenshot after ${t.name} failed: ${err.message}\n`);
+            });
     });
 }
 
@@ -112,21 +129,29 @@ export function writeWorkspaceSettings(workspace: string, settings: Record<strin
 
 /** Counts the distinct colours of a canvas inside `frame` (drawn through a 2D copy). */
 export async function canvasColours(frame: Frame, selector: string): Promise<number> {
-    return frame.locator(selector).first().evaluate((node) => {
-        const source = node as HTMLCanvasElement;
-        const copy = document.createElement("canvas");
-        copy.width = source.width;
-        copy.height = source.height;
-        const ctx = copy.getContext("2d");
-        if (!ctx || copy.width === 0 || copy.height === 0) return 0;
-        ctx.drawImage(source, 0, 0);
-        const pixels = ctx.getImageData(0, 0, copy.width, copy.height).data;
-        const colours = new Set<number>();
-        for (let i = 0; i < pixels.length; i += 4) {
-            colours.add((pixels[i] << 24) | (pixels[i + 1] << 16) | (pixels[i + 2] << 8) | pixels[i + 3]);
-        }
-        return colours.size;
-    });
+    return frame
+        .locator(selector)
+        .first()
+        .evaluate((node) => {
+            const source = node as HTMLCanvasElement;
+            const copy = document.createElement("canvas");
+            copy.width = source.width;
+            copy.height = source.height;
+            const ctx = copy.getContext("2d");
+            if (!ctx || copy.width === 0 || copy.height === 0) return 0;
+            ctx.drawImage(source, 0, 0);
+            const pixels = ctx.getImageData(0, 0, copy.width, copy.height).data;
+            const colours = new Set<number>();
+            for (let i = 0; i < pixels.length; i += 4) {
+                colours.add(
+                    (pixels[i] << 24) |
+                        (pixels[i + 1] << 16) |
+                        (pixels[i + 2] << 8) |
+                        pixels[i + 3],
+                );
+            }
+            return colours.size;
+        });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -209,7 +234,8 @@ function makeEditor(page: Page, workspace: string, close: () => Promise<void>): 
                     await row.waitFor({ state: "visible", timeout: 2000 });
                     return row;
                 } catch (err) {
-                    if (Date.now() > deadline) throw new Error(`no palette entry "${title}": ${err}`);
+                    if (Date.now() > deadline)
+                        throw new Error(`no palette entry "${title}": ${err}`);
                 }
             }
         },
@@ -221,9 +247,14 @@ function makeEditor(page: Page, workspace: string, close: () => Promise<void>): 
             await input.waitFor({ state: "visible" });
             await input.fill(relativePath);
             const name = relativePath.split("/").pop() ?? relativePath;
-            await quickInput.locator(".monaco-list-row.focused", { hasText: name }).first().waitFor();
+            await quickInput
+                .locator(".monaco-list-row.focused", { hasText: name })
+                .first()
+                .waitFor();
             await page.keyboard.press("Enter");
-            await page.locator(`.tab.active[data-resource-name="${name}"]`).waitFor({ timeout: 15_000 });
+            await page
+                .locator(`.tab.active[data-resource-name="${name}"]`)
+                .waitFor({ timeout: 15_000 });
             await page.locator(".monaco-editor .view-lines").first().waitFor();
         },
 
@@ -247,7 +278,10 @@ function makeEditor(page: Page, workspace: string, close: () => Promise<void>): 
             const deadline = Date.now() + timeoutMs;
             while (Date.now() < deadline) {
                 for (const frame of page.frames()) {
-                    const count = await frame.locator(selector).count().catch(() => 0);
+                    const count = await frame
+                        .locator(selector)
+                        .count()
+                        .catch(() => 0);
                     if (count > 0) return frame;
                 }
                 await page.waitForTimeout(250);
@@ -268,7 +302,9 @@ function makeEditor(page: Page, workspace: string, close: () => Promise<void>): 
                 await page.waitForTimeout(250);
             }
             const seen = await messages.allInnerTexts();
-            throw new Error(`no notification matching ${pattern} within ${timeoutMs} ms; seen: ${JSON.stringify(seen)}`);
+            throw new Error(
+                `no notification matching ${pattern} within ${timeoutMs} ms; seen: ${JSON.stringify(seen)}`,
+            );
         },
 
         async clearNotifications() {

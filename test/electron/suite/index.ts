@@ -6,7 +6,11 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import * as vscode from "vscode";
-import { StreamMessageReader, StreamMessageWriter, createMessageConnection } from "vscode-jsonrpc/node";
+import {
+    StreamMessageReader,
+    StreamMessageWriter,
+    createMessageConnection,
+} from "vscode-jsonrpc/node";
 import { Methods, type AnalyzeResult } from "../../../src/protocol";
 
 const repo = process.env.LM_LAB_REPO ?? join(__dirname, "..", "..");
@@ -26,7 +30,9 @@ export async function run(): Promise<void> {
             process.stdout.write(`ok - ${name}\n`);
         } catch (err) {
             failures.push(name);
-            process.stdout.write(`not ok - ${name}\n${err instanceof Error ? err.stack : String(err)}\n`);
+            process.stdout.write(
+                `not ok - ${name}\n${err instanceof Error ? err.stack : String(err)}\n`,
+            );
         }
     }
     process.stdout.write(`${tests.length - failures.length} passed, ${failures.length} failed\n`);
@@ -42,11 +48,26 @@ async function activates(): Promise<void> {
     await extension.activate();
     const commands = await vscode.commands.getCommands(true);
     const expected = [
-        "analyzeSelection", "showAttention", "trainOnFile", "trainOnSelection", "trainOnWorkspace",
-        "pauseTraining", "resumeTraining", "stopTraining", "openDashboard", "loadModel", "generate",
-        "exportModel", "showLogs", "toggleDecorations", "restartEngine",
+        "analyzeSelection",
+        "showAttention",
+        "trainOnFile",
+        "trainOnSelection",
+        "trainOnWorkspace",
+        "pauseTraining",
+        "resumeTraining",
+        "stopTraining",
+        "openDashboard",
+        "loadModel",
+        "generate",
+        "exportModel",
+        "showLogs",
+        "toggleDecorations",
+        "restartEngine",
     ].map((name) => `lmLab.${name}`);
-    assert.deepEqual(expected.filter((id) => !commands.includes(id)), []);
+    assert.deepEqual(
+        expected.filter((id) => !commands.includes(id)),
+        [],
+    );
 }
 
 async function analysesString(): Promise<void> {
@@ -62,9 +83,14 @@ async function analysesString(): Promise<void> {
     connection.listen();
     try {
         await connection.sendRequest(Methods.initialize, { threads: 1 });
-        const info = await connection.sendRequest(Methods.loadModel, { path: join(repo, "models", "default") });
+        const info = await connection.sendRequest(Methods.loadModel, {
+            path: join(repo, "models", "default"),
+        });
         assert.ok(info.contextLength > 0);
-        const result: AnalyzeResult = await connection.sendRequest(Methods.analyze, { text: sample, topK: 5 });
+        const result: AnalyzeResult = await connection.sendRequest(Methods.analyze, {
+            text: sample,
+            topK: 5,
+        });
         checkAnalysis(result);
     } finally {
         connection.dispose();
@@ -81,9 +107,15 @@ function checkAnalysis(result: AnalyzeResult): void {
         assert.ok(Math.abs(token.prob - Math.exp(token.logprob)) < 1e-6);
         assert.ok(token.prob > 0 && token.prob <= 1);
         const probs = token.topk.map((t) => t.prob);
-        assert.deepEqual(probs, [...probs].sort((a, b) => b - a), "top-k sorted");
+        assert.deepEqual(
+            probs,
+            [...probs].sort((a, b) => b - a),
+            "top-k sorted",
+        );
         sum += token.logprob;
     }
     assert.ok(Math.abs(result.logLikelihood - sum) < 1e-4);
-    assert.ok(Math.abs(result.perplexity - Math.exp(-sum / result.scored)) < 1e-3 * result.perplexity);
+    assert.ok(
+        Math.abs(result.perplexity - Math.exp(-sum / result.scored)) < 1e-3 * result.perplexity,
+    );
 }
