@@ -63,11 +63,18 @@ test("a run on the current file streams loss points and can be paused, resumed a
     await editor.screenshot("dashboard-paused");
 
     await editor.runCommand("LM Lab: Resume Training");
-    await waitForState(frame, /running|finished/i, 30_000);
+    await waitForState(frame, /running/i, 30_000);
     await waitFor(async () => (await step(frame)) > pausedStep, 30_000, "steps after resuming");
 
-    await frame.locator("[data-testid=stop]").first().click();
-    await waitForState(frame, /stopped|finished/i, 60_000);
+    // The same through the other controls: the Pause command and the Resume button.
+    await editor.runCommand("LM Lab: Pause Training");
+    await waitForState(frame, /paused/i, 30_000);
+    const pausedAgain = await step(frame);
+    await frame.locator("[data-testid=resume]").first().click();
+    await waitFor(async () => (await step(frame)) > pausedAgain, 30_000, "steps after the button");
+
+    await editor.runCommand("LM Lab: Stop Training");
+    await waitForState(frame, /stopped/i, 60_000);
     const stoppedStep = await step(frame);
     await editor.page.waitForTimeout(1500);
     assert.equal(await step(frame), stoppedStep, "no steps after stopping");
@@ -75,7 +82,7 @@ test("a run on the current file streams loss points and can be paused, resumed a
     await editor.screenshot("dashboard-stopped");
 });
 
-test("Train Model on Selection starts a new run that the commands pause and stop", async () => {
+test("Train Model on Selection starts a new run that the dashboard shows and can stop", async () => {
     const frame = await editor.frameWith("[data-testid=dashboard] [data-testid=run-title]", 30_000);
     const previous = await frame.locator("[data-testid=run-title]").first().innerText();
     await editor.openFile("shakespeare.txt");
@@ -91,7 +98,7 @@ test("Train Model on Selection starts a new run that the commands pause and stop
     await waitForState(frame, /running/i, 60_000);
     await editor.runCommand("LM Lab: Pause Training");
     await waitForState(frame, /paused/i, 30_000);
-    await editor.runCommand("LM Lab: Stop Training");
+    await frame.locator("[data-testid=stop]").first().click();
     await waitForState(frame, /stopped/i, 60_000);
 });
 
