@@ -1,7 +1,9 @@
 // `npm test`: unit tests, then the build, then the real-editor tests (code-server + Chromium,
 // provisioned on first use). Ends with one line `N passed, N failed` and exits non-zero if any
 // step or test failed.
-// Usage: node scripts/test.mjs [--no-e2e] [--e2e-only] [e2e path filter ...]
+// In CI (or with --vsix) the build is `npm run package` and the editor installs lm-lab.vsix, so
+// the packaged extension is what gets tested; otherwise the editor links this repository.
+// Usage: node scripts/test.mjs [--no-e2e] [--e2e-only] [--vsix] [e2e path filter ...]
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -9,6 +11,7 @@ import { provision, repoRoot } from "./provision.mjs";
 
 const args = process.argv.slice(2);
 const skipE2e = args.includes("--no-e2e") || process.env.LM_LAB_SKIP_E2E === "1";
+const vsix = args.includes("--vsix") || process.env.LM_LAB_E2E_INSTALL === "vsix" || isCi();
 const e2eOnly = args.includes("--e2e-only");
 const filters = args.filter((arg) => !arg.startsWith("--"));
 
@@ -27,7 +30,8 @@ async function main() {
         );
         record("unit tests", unit);
     }
-    const build = await runStep("build", ["npm", "run", "build"], limits.buildMs);
+    const buildScript = vsix && !skipE2e ? "package" : "build";
+    const build = await runStep(buildScript, ["npm", "run", buildScript], limits.buildMs);
     if (!skipE2e) {
         if (!build) {
             failures.push("real-editor tests skipped: the build failed");
@@ -58,6 +62,10 @@ async function main() {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+function isCi() {
+    return ["true", "1"].includes((process.env.CI ?? "").toLowerCase());
+}
 
 function record(name, result) {
     totals.passed += result.passed;
@@ -123,7 +131,11 @@ function spawnTee(argv, timeoutMs) {
             cwd: repoRoot,
             stdio: ["ignore", "pipe", "pipe"],
             detached: true,
-            env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? "0" },
+            env: {
+                ...process.env,
+                FORCE_COLOR: process.env.FORCE_COLOR ?? "0",
+                LM_LAB_E2E_INSTALL: vsix ? "vsix" : "link",
+            },
         });
         let output = "";
         const onData = (stream) => (chunk) => {
