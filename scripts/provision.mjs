@@ -2,7 +2,15 @@
 // (Chromium, ripgrep, kerberos headers) and code-server in the git-ignored .cache/ folder.
 // Usage: node scripts/provision.mjs   (prints the code-server entry point and Chromium path)
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+    copyFileSync,
+    existsSync,
+    mkdirSync,
+    readFileSync,
+    realpathSync,
+    rmSync,
+    writeFileSync,
+} from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -110,10 +118,10 @@ function ensureCodeServer(log) {
         npm_config_fund: "false",
         npm_config_update_notifier: "false",
     };
-    // node-gyp would download Node's headers from nodejs.org; Debian's nodejs ships them.
-    if (existsSync("/usr/include/node/node_api.h") && process.execPath === "/usr/bin/node") {
-        env.npm_config_nodedir = "/usr";
-    }
+    // node-gyp would download Node's headers from nodejs.org; Debian's nodejs and the official
+    // tarballs ship them beside the binary (<prefix>/include/node).
+    const prefix = dirname(dirname(realpathSync(process.execPath)));
+    if (existsSync(join(prefix, "include", "node", "node_api.h"))) env.npm_config_nodedir = prefix;
     run(
         ["npm", "install", "--no-save", "--foreground-scripts", `code-server@${codeServerVersion}`],
         {
