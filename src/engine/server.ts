@@ -162,6 +162,11 @@ export class EngineServer {
             this.starting = false;
         }
         this.trainer = trainer;
+        // Announced before the first step, so that views switch to the new run at once.
+        void this.connection.sendNotification(Notifications.runState, {
+            runId: trainer.runId,
+            state: "starting",
+        });
         void trainer.run().then(
             (result) => log.info(`run ${result.runId} ${result.state} at step ${result.step}`),
             (e) => log.error(`run ${trainer.runId} ended with an error:`, e),
