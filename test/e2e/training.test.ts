@@ -3,6 +3,8 @@
 // starts a run; a binary file is refused with a message naming it.
 
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Frame } from "playwright-core";
 import { canvasColours, launchEditor, screenshotAfterEach, type Editor } from "./support/editor";
@@ -100,6 +102,28 @@ test("Train Model on Selection starts a new run that the dashboard shows and can
     await waitForState(frame, /paused/i, 30_000);
     await frame.locator("[data-testid=stop]").first().click();
     await waitForState(frame, /stopped/i, 60_000);
+});
+
+test("Train Model on Workspace Files… trains on the files a glob matches", async () => {
+    const frame = await editor.frameWith("[data-testid=dashboard] [data-testid=run-title]", 30_000);
+    const title = frame.locator("[data-testid=run-title]").first();
+    const previous = await title.innerText();
+    await editor.runCommand("LM Lab: Train Model on Workspace Files…");
+    const input = editor.page.locator(".quick-input-widget input");
+    await input.waitFor({ state: "visible" });
+    await input.fill("**/*.txt");
+    await editor.page.keyboard.press("Enter");
+    await waitFor(async () => (await title.innerText()) !== previous, 60_000, "a new run");
+    await waitForState(frame, /running|finished/i, 60_000);
+    await editor.runCommand("LM Lab: Stop Training");
+    await waitForState(frame, /stopped|finished/i, 60_000);
+    // The run folder records the matched files as its data.
+    const runs = join(editor.workspace, ".lmlab", "runs");
+    const folder = readdirSync(runs).find((name) => name.endsWith("-workspace"));
+    assert.ok(folder, `a *-workspace run folder in ${runs}`);
+    const run = JSON.parse(readFileSync(join(runs, folder, "run.json"), "utf8"));
+    const data = (run.config?.data ?? []) as string[];
+    assert.deepEqual(data.map((file) => basename(file)), ["shakespeare.txt"]);
 });
 
 test("training on a binary workspace file is refused with a message naming it", async () => {
