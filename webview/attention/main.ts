@@ -1,29 +1,31 @@
 // Attention panel webview: every head as a thumbnail (layer x head grid with per-head entropy),
-// the chosen head as a heatmap or a head view, probabilities or pre-softmax scores, exact values
-// on hover, and PNG/SVG export through the host's save dialog.
+// the chosen head as a heatmap or a head view fitted to the panel, probabilities or pre-softmax
+// scores, exact values on hover, zoom for long inputs, and PNG/SVG export through the host.
 
 import "@vscode-elements/elements/dist/vscode-button/index.js";
 import "@vscode-elements/elements/dist/vscode-radio/index.js";
 import "@vscode-elements/elements/dist/vscode-radio-group/index.js";
+import "@vscode-elements/elements/dist/vscode-toolbar-button/index.js";
 import type { AttentionResult } from "../../src/protocol";
 import { base64ToBytes, base64ToFloat32 } from "../shared/binary";
 import { h } from "../shared/dom";
 import { Host } from "../shared/host";
 import { SequenceGate } from "../shared/messages";
 import { formatProb, visibleText } from "../shared/tokenText";
-import { headViewSvg, heatmapSvg } from "./svgExport";
 import {
-    drawGrid,
-    drawHeadView,
-    drawHeatmap,
+    gridGeometry,
     gridHit,
+    headViewGeometry,
     headViewHit,
     heatmapGeometry,
     heatmapHit,
-    matrixImage,
-    type HeadData,
+    type GridGeometry,
+    type HeadViewGeometry,
     type HeatmapGeometry,
-} from "./views";
+} from "./geometry";
+import { drawHeadView } from "./headView";
+import { headViewSvg, heatmapSvg } from "./svgExport";
+import { drawGrid, drawHeatmap, drawHeatmapOverlay, labelWidth, matrixImage, type HeadData, type MatrixImage } from "./views";
 import "./style.css";
 
 type Kind = "probs" | "scores";
@@ -35,19 +37,31 @@ interface State {
     head: number;
     kind: Kind;
     view: View;
+    zoom?: number;
 }
+
+/** Panels narrower than this stack the grid above the view instead of beside it. */
+const wideLayout = 760;
+const maxZoom = 32;
 
 const host = new Host<State>();
 const gate = new SequenceGate();
-const saved = host.state;
-let state: State = saved ?? { layer: 0, head: 0, kind: "probs", view: "heatmap" };
+let state: State = host.state ?? { layer: 0, head: 0, kind: "probs", view: "heatmap" };
 let current: HeadData | undefined;
-let image: { canvas: OffscreenCanvas; norm: { min: number; max: number } } | undefined;
+let image: MatrixImage | undefined;
+let labelsWidth = 24;
+let gridGeo: GridGeometry | undefined;
 let geo: HeatmapGeometry | undefined;
+let headGeo: HeadViewGeometry | undefined;
 let focusQuery: number | undefined;
 
 const kindGroup = radioGroup("kind", [["probs", "Probabilities"], ["scores", "Scores (pre-softmax)"]], state.kind);
 const viewGroup = radioGroup("view", [["heatmap", "Heatmap"], ["headview", "Head view"]], state.view);
+const zoomOut = toolbarButton("zoom-out", "zoom-out", "Zoom out");
+const zoomIn = toolbarButton("zoom-in", "zoom-in", "Zoom in (Ctrl+wheel)");
+const zoomFit = toolbarButton("zoom-fit", "screen-normal", "Fit to panel");
+const zoomLabel = h("span", { className: "muted zoom-label", testid: "zoom-level" });
+const zoomBar = h("div", { className: "zoom" }, zoomOut, zoomLabel, zoomIn, zoomFit);
 const pngButton = h("vscode-button", { testid: "export-png", attrs: { secondary: true, icon: "file-media" }, text: "PNG" });
 const svgButton = h("vscode-button", { testid: "export-svg", attrs: { secondary: true, icon: "file-code" }, text: "SVG" });
 const title = h("span", { testid: "head-title" });
@@ -55,32 +69,57 @@ const noteEl = h("div", { className: "note muted", testid: "note" });
 const errorEl = h("div", { className: "error-banner", testid: "error", attrs: { role: "alert" } });
 const grid = h("canvas", { className: "clickable", testid: "attention-grid", title: "Click a head to show it" });
 const heatmap = h("canvas", { testid: "attention-heatmap" });
+const overlay = h("canvas", { className: "overlay" });
+const heatmapStack = h("div", { className: "stack" }, heatmap, overlay);
 const headView = h("canvas", { testid: "attention-headview" });
-const tooltip = h("div", { className: "tooltip", testid: "attention-tooltip", attrs: { hidden: true } });
+const viewScroll = h("div", { className: "view-scroll" }, heatmapStack, headView);
+const tooltip = h("div", { className: "tooltip attention-tip", testid: "attention-tooltip", attrs: { hidden: true } });
+const layoutEl = h(
+    "div",
+    { className: "layout" },
+    h(
+        "section",
+        { className: "heads-pane" },
+        h("div", { className: "pane-title" }, h("span", { text: "Heads" }), h("span", { className: "muted", text: "layer × head · entropy (nats)" })),
+        grid,
+    ),
+    h("section", { className: "view-pane" }, h("div", { className: "pane-title" }, title), viewScroll),
+);
 document.getElementById("root")!.append(
     h(
         "div",
-        { testid: "attention-panel" },
-        h("div", { className: "toolbar" }, kindGroup, viewGroup, pngButton, svgButton, title),
+        { className: "attention", testid: "attention-panel" },
+        h(
+            "div",
+            { className: "toolbar" },
+            kindGroup,
+            h("span", { className: "separator" }),
+            viewGroup,
+            zoomBar,
+            h("span", { className: "spacer" }),
+            h("div", { className: "export" }, pngButton, svgButton),
+        ),
         noteEl,
         errorEl,
-        h("div", { className: "layout" }, h("div", { className: "pane" }, grid), h("div", { className: "pane" }, heatmap, headView)),
+        layoutEl,
         tooltip,
     ),
 );
 
 kindGroup.addEventListener("change", (event) => {
     state.kind = radioValue(event) as Kind;
+    image = undefined;
     renderHead();
 });
 viewGroup.addEventListener("change", (event) => {
     state.view = radioValue(event) as View;
+    tooltip.hidden = true;
     renderHead();
 });
 grid.addEventListener("click", (event) => {
-    if (!state.result) return;
+    if (!state.result || !gridGeo) return;
     const [x, y] = canvasPoint(grid, event as MouseEvent);
-    const hit = gridHit(x, y, state.result.nLayer, state.result.nHead);
+    const hit = gridHit(x, y, gridGeo, state.result.nLayer, state.result.nHead);
     if (!hit || (hit.layer === current?.layer && hit.head === current?.head)) return;
     state.layer = hit.layer;
     state.head = hit.head;
@@ -89,36 +128,60 @@ grid.addEventListener("click", (event) => {
     host.post({ type: "attention/select", panelId: host.panelId, layer: hit.layer, head: hit.head, scores: true });
 });
 heatmap.addEventListener("mousemove", (event) => showHeatmapTip(event as MouseEvent));
-heatmap.addEventListener("mouseleave", () => (tooltip.hidden = true));
-headView.addEventListener("mousemove", (event) => {
-    if (!state.result) return;
-    const [x, y] = canvasPoint(headView, event as MouseEvent);
-    const q = headViewHit(x, y, state.result.tokens.length);
-    if (q !== focusQuery) {
-        focusQuery = q;
-        renderHead();
-    }
+heatmap.addEventListener("mouseleave", () => {
+    tooltip.hidden = true;
+    if (geo) drawHeatmapOverlay(overlay, geo, tokens(), undefined);
 });
+headView.addEventListener("mousemove", (event) => {
+    if (!headGeo) return;
+    const [x, y] = canvasPoint(headView, event as MouseEvent);
+    setFocusQuery(headViewHit(x, y, headGeo));
+});
+headView.addEventListener("mouseleave", () => setFocusQuery(undefined));
+zoomIn.addEventListener("click", () => setZoom((state.zoom ?? 1) * 2));
+zoomOut.addEventListener("click", () => setZoom((state.zoom ?? 1) / 2));
+zoomFit.addEventListener("click", () => setZoom(1));
+viewScroll.addEventListener(
+    "wheel",
+    (event) => {
+        if (!event.ctrlKey || state.view !== "heatmap") return;
+        event.preventDefault();
+        setZoom((state.zoom ?? 1) * (event.deltaY < 0 ? 1.25 : 0.8));
+    },
+    { passive: false },
+);
 pngButton.addEventListener("click", () => exportView("png"));
 svgButton.addEventListener("click", () => exportView("svg"));
 
+// Re-fit on every size change of the panel; a frame's delay keeps the observer from looping.
+let relayoutPending = false;
+const resizeObserver = new ResizeObserver(() => {
+    if (relayoutPending) return;
+    relayoutPending = true;
+    requestAnimationFrame(() => {
+        relayoutPending = false;
+        renderAll();
+    });
+});
+resizeObserver.observe(layoutEl);
+resizeObserver.observe(viewScroll);
+
 host.listen((msg) => {
     if (msg.type === "attention/show" && gate.accept(msg.seq)) {
-        state = { ...state, result: msg.result, layer: 0, head: 0 };
+        state = { ...state, result: msg.result, layer: 0, head: 0, zoom: 1 };
         errorEl.textContent = "";
+        labelsWidth = labelWidth(tokens());
         acceptHead(msg.result);
-        renderGrid();
     } else if (msg.type === "attention/head" && gate.accept(msg.seq)) {
         acceptHead(msg.result);
-        renderGrid();
     } else if (msg.type === "error") {
         errorEl.textContent = msg.message;
     }
 });
 
 if (state.result) {
+    labelsWidth = labelWidth(tokens());
     acceptHead(state.result);
-    renderGrid();
 }
 host.post({ type: "ready", panelId: host.panelId });
 
@@ -133,19 +196,33 @@ function acceptHead(result: AttentionResult): void {
         };
         state.layer = first.layer;
         state.head = first.head;
+        image = undefined;
     }
     noteEl.textContent = result.note ?? "";
     // The full matrix is not kept in state: it can be megabytes; the thumbnails suffice to restore.
     if (state.result) state.result = { ...state.result, heads: [] };
     host.saveState(state);
+    renderAll();
+}
+
+/** The grid decides the layout (side by side or stacked), so it is drawn before the view. */
+function renderAll(): void {
+    renderGrid();
     renderHead();
 }
 
 function renderGrid(): void {
     const r = state.result;
     if (!r) return;
+    const width = layoutEl.clientWidth;
+    const height = layoutEl.clientHeight;
+    const narrow = width < wideLayout;
+    layoutEl.classList.toggle("narrow", narrow);
+    gridGeo = narrow
+        ? gridGeometry(r.nLayer, r.nHead, width, Math.max(160, height * 0.38))
+        : gridGeometry(r.nLayer, r.nHead, Math.min(440, width * 0.38), height - 28);
     const thumbs = r.thumbnails ? { size: r.thumbnails.size, data: base64ToBytes(r.thumbnails.data) } : undefined;
-    drawGrid(grid, r.nLayer, r.nHead, r.entropy, thumbs, { layer: state.layer, head: state.head });
+    drawGrid(grid, gridGeo, r.entropy, thumbs, { layer: state.layer, head: state.head });
 }
 
 function tokens(): string[] {
@@ -154,32 +231,56 @@ function tokens(): string[] {
 
 function renderHead(): void {
     const r = state.result;
-    heatmap.hidden = state.view !== "heatmap";
-    headView.hidden = state.view !== "headview";
+    const heatmapShown = state.view === "heatmap";
+    heatmapStack.hidden = !heatmapShown;
+    heatmap.hidden = !heatmapShown;
+    headView.hidden = heatmapShown;
+    zoomBar.hidden = !heatmapShown;
     if (!r || !current) {
         title.textContent = r ? "Click a head" : "Select text and run LM Lab: Show Attention";
         return;
     }
     const n = r.tokens.length;
-    const values = state.kind === "scores" && current.scores ? current.scores : current.probs;
-    const kind: Kind = values === current.scores ? "scores" : "probs";
+    const kind: Kind = state.kind === "scores" && current.scores ? "scores" : "probs";
     const entropy = r.entropy[current.layer]?.[current.head];
     title.textContent = `Layer ${current.layer}, head ${current.head} · ${kind === "probs" ? "probabilities" : "scores"} · entropy ${entropy?.toFixed(3) ?? "?"} nats · ${n} tokens`;
     heatmap.dataset.layer = String(current.layer);
     heatmap.dataset.head = String(current.head);
-    if (state.view === "heatmap") {
-        image = matrixImage(values, n, kind);
-        geo = heatmapGeometry(n, true);
-        drawHeatmap(heatmap, image.canvas, tokens(), geo);
+    // Fit inside the scroll area; the pixel of slack keeps a scrollbar from appearing and re-fitting.
+    const width = viewScroll.clientWidth - 2;
+    const height = viewScroll.clientHeight - 2;
+    if (heatmapShown) {
+        if (!image || image.kind !== kind) image = matrixImage(kind === "scores" ? current.scores! : current.probs, n, kind);
+        geo = heatmapGeometry(n, width, height, labelsWidth, state.zoom ?? 1);
+        drawHeatmap(heatmap, image, tokens(), geo);
+        drawHeatmapOverlay(overlay, geo, tokens(), undefined);
+        // The matrix's place in the canvas, for tests and tools that point at cells.
+        Object.assign(heatmap.dataset, { n: String(n), cell: String(geo.cell), left: String(geo.left), top: String(geo.top) });
+        zoomLabel.textContent = `${Math.round((state.zoom ?? 1) * 100)}%`;
     } else {
-        drawHeadView(headView, current.probs, tokens(), focusQuery);
+        headGeo = headViewGeometry(n, width, height, labelsWidth);
+        drawHeadView(headView, headGeo, current.probs, tokens(), focusQuery);
+        Object.assign(headView.dataset, { queryX: String(headGeo.queryX), top: String(headGeo.top), row: String(headGeo.row) });
     }
+}
+
+function setZoom(zoom: number): void {
+    state.zoom = Math.min(maxZoom, Math.max(1, zoom));
+    host.saveState(state);
+    renderHead();
+}
+
+function setFocusQuery(q: number | undefined): void {
+    if (q === focusQuery || !headGeo || !current) return;
+    focusQuery = q;
+    drawHeadView(headView, headGeo, current.probs, tokens(), focusQuery);
 }
 
 function showHeatmapTip(event: MouseEvent): void {
     if (!geo || !current || !state.result) return;
     const [x, y] = canvasPoint(heatmap, event);
     const hit = heatmapHit(x, y, geo);
+    drawHeatmapOverlay(overlay, geo, tokens(), hit);
     if (!hit) {
         tooltip.hidden = true;
         return;
@@ -189,16 +290,27 @@ function showHeatmapTip(event: MouseEvent): void {
     const p = current.probs[i];
     const s = current.scores?.[i];
     const names = tokens();
-    tooltip.textContent =
-        `query ${hit.q} "${visibleText(names[hit.q])}" → key ${hit.k} "${visibleText(names[hit.k])}"\n` +
-        `p = ${p.toFixed(6)} (${formatProb(p)})` +
-        (s !== undefined ? `\nscore = ${Number.isFinite(s) ? s.toFixed(4) : "masked"}` : "");
+    const row = (label: string, index: string, value: string, testid?: string) => [
+        h("span", { className: "muted", text: label }),
+        h("span", { className: "num muted", text: index }),
+        h("span", { testid, text: value }),
+    ];
+    tooltip.replaceChildren(
+        ...row("query", `#${hit.q}`, `"${visibleText(names[hit.q])}"`),
+        ...row("key", `#${hit.k}`, `"${visibleText(names[hit.k])}"`),
+        ...row("weight", "", `${p.toFixed(6)}  (${formatProb(p)})`, "tooltip-weight"),
+        ...(s !== undefined ? row("score", "", Number.isFinite(s) ? s.toFixed(4) : "masked (future token)") : []),
+    );
     tooltip.dataset.query = String(hit.q);
     tooltip.dataset.key = String(hit.k);
     tooltip.dataset.value = String(p);
     tooltip.hidden = false;
-    tooltip.style.left = `${event.clientX + 14}px`;
-    tooltip.style.top = `${event.clientY + 14}px`;
+    // Keep the tooltip inside the panel: flip to the other side of the pointer near an edge.
+    const { offsetWidth: w, offsetHeight: hgt } = tooltip;
+    const left = event.clientX + 14 + w > window.innerWidth ? event.clientX - 14 - w : event.clientX + 14;
+    const top = event.clientY + 14 + hgt > window.innerHeight ? event.clientY - 14 - hgt : event.clientY + 14;
+    tooltip.style.left = `${Math.max(0, left)}px`;
+    tooltip.style.top = `${Math.max(0, top)}px`;
 }
 
 function exportView(format: "png" | "svg"): void {
@@ -227,12 +339,17 @@ function radioGroup(name: string, options: [string, string][], value: string): H
     return group;
 }
 
+function toolbarButton(testid: string, icon: string, label: string): HTMLElement {
+    return h("vscode-toolbar-button", { testid, title: label, attrs: { icon, label, "aria-label": label } });
+}
+
 /** The value of the radio that was just checked (the group may not have unchecked the rest yet). */
 function radioValue(event: Event): string {
     return String((event.target as unknown as { value?: unknown }).value ?? "");
 }
 
+/** A mouse position in the canvas's CSS pixels, the unit of every geometry. */
 function canvasPoint(canvas: HTMLCanvasElement, event: MouseEvent): [number, number] {
     const rect = canvas.getBoundingClientRect();
-    return [((event.clientX - rect.left) * canvas.width) / rect.width, ((event.clientY - rect.top) * canvas.height) / rect.height];
+    return [event.clientX - rect.left, event.clientY - rect.top];
 }

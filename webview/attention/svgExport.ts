@@ -2,7 +2,11 @@
 // with token labels as text; the head view writes its lines and labels as vector elements.
 
 import { visibleText } from "../shared/tokenText";
-import { headViewGeometry } from "./views";
+
+/** Fixed head-view layout of the export: label columns, the gap the lines cross, row height. */
+const column = 150;
+const gap = 220;
+const row = 18;
 
 export function heatmapSvg(matrixPng: string, tokens: string[], cell: number, title: string): string {
     const n = tokens.length;
@@ -30,7 +34,6 @@ export function heatmapSvg(matrixPng: string, tokens: string[], cell: number, ti
 
 export function headViewSvg(probs: Float32Array, tokens: string[], title: string): string {
     const n = tokens.length;
-    const { column, gap, row, rowY } = headViewGeometry;
     const width = 2 * column + gap;
     const height = n * row + 8;
     const lines: string[] = [];
@@ -58,4 +61,8 @@ export function headViewSvg(probs: Float32Array, tokens: string[], title: string
 
 export function escapeXml(text: string): string {
     return text.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]!);
+}
+
+function rowY(i: number): number {
+    return 4 + i * row + row / 2;
 }

@@ -1,6 +1,6 @@
 // Renders each built webview (dist/webview) in headless Chromium with fake data and a VS Code
 // dark or light theme's variables, and saves PNG screenshots, to check the views by eye without
-// an editor. Usage: node webview/preview/screenshots.mjs [outDir] [--light]
+// an editor. Usage: node webview/preview/screenshots.mjs [outDir] [--light | --hc]
 // Needs `npm run build` first, Chromium at /usr/bin/chromium (or CHROMIUM) and playwright-core.
 
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -13,12 +13,16 @@ import { fakeAnalysis, fakeAttention, fakeDashboard } from "./fakeData.mjs";
 const root = resolve(new URL("../..", import.meta.url).pathname);
 const args = process.argv.slice(2);
 const light = args.includes("--light");
+const highContrast = args.includes("--hc");
+const suffix = light ? "-light" : highContrast ? "-hc" : "";
 const outDir = resolve(args.find((a) => !a.startsWith("--")) ?? join(tmpdir(), "lm-lab-shots"));
 mkdirSync(outDir, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), "lm-lab-preview-"));
 const asset = (file) => pathToFileURL(join(root, "dist", "webview", file)).href;
 
-const theme = light
+const theme = highContrast
+    ? { bg: "#000000", side: "#000000", fg: "#ffffff", desc: "#ffffffb3", border: "#6fc3df", focus: "#f38518", badge: "#000000", btn: "#000000", input: "#000000" }
+    : light
     ? { bg: "#ffffff", side: "#f3f3f3", fg: "#3b3b3b", desc: "#717171", border: "#e5e5e5", focus: "#005fb8", badge: "#cccccc", btn: "#005fb8", input: "#ffffff" }
     : { bg: "#1f1f1f", side: "#181818", fg: "#cccccc", desc: "#9d9d9d", border: "#2b2b2b", focus: "#0078d4", badge: "#616161", btn: "#0078d4", input: "#313131" };
 
@@ -55,13 +59,40 @@ window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), 
     return pathToFileURL(file).href;
 }
 
+const wide = { width: 1300, height: 900 };
+const narrow = { width: 520, height: 900 };
 const views = [
     { name: "tokens", size: { width: 900, height: 760 }, messages: fakeAnalysis(), after: async (p) => p.click('[data-testid="token"][data-index="9"]') },
-    { name: "attention", size: { width: 1300, height: 900 }, messages: fakeAttention(24), after: async (p) => p.mouse.move(1000, 420) },
-    { name: "attention-headview", file: "attention", size: { width: 1300, height: 900 }, messages: fakeAttention(24), after: async (p) => p.click('[data-testid="view-headview"]') },
-    { name: "attention-1024", file: "attention", size: { width: 1300, height: 1300 }, messages: fakeAttention(1024) },
+    { name: "tokens-narrow", file: "tokens", size: { width: 500, height: 900 }, messages: fakeAnalysis(), after: async (p) => p.click('[data-testid="token"][data-index="12"]') },
+    { name: "attention", size: wide, messages: fakeAttention(24), after: (p) => hoverAt(p, 0.55, 0.7) },
+    { name: "attention-narrow", file: "attention", size: narrow, messages: fakeAttention(45), after: (p) => hoverAt(p, 0.3, 0.6) },
+    { name: "attention-headview", file: "attention", size: wide, messages: fakeAttention(24), after: async (p) => {
+        await p.click('[data-testid="view-headview"]');
+        await hoverHeadView(p, 9);
+    } },
+    { name: "attention-headview-narrow", file: "attention", size: narrow, messages: fakeAttention(45), after: async (p) => p.click('[data-testid="view-headview"]') },
+    { name: "attention-256", file: "attention", size: wide, messages: fakeAttention(256), after: (p) => hoverAt(p, 0.5, 0.52) },
+    { name: "attention-1024", file: "attention", size: wide, messages: fakeAttention(1024), after: (p) => hoverAt(p, 0.4, 0.6) },
+    { name: "attention-1024-zoom", file: "attention", size: wide, messages: fakeAttention(1024), after: async (p) => {
+        for (let i = 0; i < 3; i++) await p.click('[data-testid="zoom-in"]');
+    } },
     { name: "dashboard", size: { width: 420, height: 1900 }, messages: fakeDashboard() },
 ];
+
+/** Hovers the heatmap at fractions of its matrix (key, query), read from the canvas's layout. */
+async function hoverAt(p, fk, fq) {
+    const box = await p.locator('[data-testid="attention-heatmap"]').boundingBox();
+    const d = await p.locator('[data-testid="attention-heatmap"]').evaluate((c) => ({ ...c.dataset }));
+    const side = Number(d.n) * Number(d.cell);
+    await p.mouse.move(box.x + Number(d.left) + side * fk, box.y + Number(d.top) + side * fq);
+}
+
+/** Hovers query row `q` of the head view's left column. */
+async function hoverHeadView(p, q) {
+    const box = await p.locator('[data-testid="attention-headview"]').boundingBox();
+    const d = await p.locator('[data-testid="attention-headview"]').evaluate((c) => ({ ...c.dataset }));
+    await p.mouse.move(box.x + Number(d.queryX) - 10, box.y + Number(d.top) + (q + 0.5) * Number(d.row));
+}
 
 const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -80,7 +111,7 @@ for (const view of views) {
     const renderMs = Date.now() - started;
     if (view.after) await view.after(p);
     await p.waitForTimeout(300);
-    const out = join(outDir, `${view.name}${light ? "-light" : ""}.png`);
+    const out = join(outDir, `${view.name}${suffix}.png`);
     await p.screenshot({ path: out, fullPage: true });
     const posted = await p.evaluate(() => window.__posted.map((m) => m.type));
     process.stdout.write(`${out}  (${renderMs} ms; posted: ${posted.join(", ")})\n`);

@@ -11,6 +11,7 @@ import { h, setChildren } from "../shared/dom";
 import { Host } from "../shared/host";
 import { SequenceGate, type TextSource } from "../shared/messages";
 import { formatProb, tokenLabel, visibleText } from "../shared/tokenText";
+import { edgeAlpha, lineBreaks, whitespaceRuns, withAlpha } from "./tokenStyle";
 import "./style.css";
 
 interface State {
@@ -30,19 +31,27 @@ for (const metric of colorMetrics) {
     metricSelect.append(h("vscode-option", { attrs: { value: metric }, text: metric }));
 }
 const pin = h("vscode-checkbox", { testid: "pin", attrs: { label: "Follow selection" } });
-const sourceLabel = h("span", { className: "muted", testid: "source" });
+const sourceLabel = h("span", { className: "muted source", testid: "source" });
 const legendEl = h("div", { className: "legend", testid: "legend" });
 const errorEl = h("div", { className: "error-banner", testid: "error", attrs: { role: "alert" } });
-const summaryEl = h("div", { className: "stats", testid: "summary" });
+const summaryEl = h("div", { className: "stats-row", testid: "summary" });
 const tokensEl = h("div", { className: "tokens", testid: "tokens", attrs: { role: "list" } });
 const detailsEl = h("div", { className: "details", testid: "token-details" });
 const root = h(
     "div",
     { testid: "token-panel" },
-    h("div", { className: "toolbar" }, h("span", { text: "Colour by" }), metricSelect, pin, sourceLabel),
-    legendEl,
+    h(
+        "div",
+        { className: "toolbar" },
+        h("label", { className: "metric-label", text: "Colour by" }),
+        metricSelect,
+        pin,
+        h("span", { className: "codicon codicon-file muted" }),
+        sourceLabel,
+    ),
     errorEl,
     summaryEl,
+    legendEl,
     tokensEl,
     detailsEl,
 );
@@ -102,13 +111,7 @@ host.post({ type: "ready", panelId: host.panelId });
 function render(): void {
     (metricSelect as unknown as { value: string }).value = state.metric;
     (pin as unknown as { checked: boolean }).checked = state.pinned;
-    setChildren(
-        legendEl,
-        ...legend(state.metric).map((e) => h("span", {}, h("span", { className: "swatch" }, ""), e.label)),
-    );
-    legendEl.querySelectorAll<HTMLElement>(".swatch").forEach((el, i) => {
-        el.style.background = legend(state.metric)[i].color;
-    });
+    renderLegend();
     const result = state.result;
     sourceLabel.textContent = state.source ? state.source.label : "";
     if (!result) {
@@ -125,20 +128,51 @@ function render(): void {
 }
 
 function renderSummary(r: AnalyzeResult): void {
-    const stat = (label: string, value: string, testid: string) =>
-        h("div", { className: "stat" }, h("div", { className: "label", text: label }), h("div", { className: "value", testid, text: value }));
-    setChildren(
+    statsRow(
         summaryEl,
-        stat("log P (sequence)", `${r.logLikelihood.toFixed(3)} nats`, "log-likelihood"),
-        stat("log₂ P", `${(r.logLikelihood / Math.LN2).toFixed(2)} bits`, "log2-likelihood"),
-        stat("perplexity", r.perplexity.toFixed(3), "perplexity"),
-        stat("bits / char", r.bitsPerChar.toFixed(3), "bits-per-char"),
-        stat("tokens", `${r.tokens.length} (${r.scored} scored)`, "token-count"),
-        stat("characters", String(r.chars), "char-count"),
-        stat("model", `${r.model} · ctx ${r.contextLength}`, "model"),
-        r.cut ? stat("note", "input was cut to the token limit", "cut") : null,
-        r.truncatedTokens > 0 ? stat("sliding window", `${r.truncatedTokens} tokens had less than full context`, "truncated") : null,
+        stat("log P", r.logLikelihood.toFixed(3), "nats", "log-likelihood"),
+        stat("log₂ P", (r.logLikelihood / Math.LN2).toFixed(2), "bits", "log2-likelihood"),
+        stat("perplexity", r.perplexity.toFixed(3), "", "perplexity"),
+        stat("bits / char", r.bitsPerChar.toFixed(3), "", "bits-per-char"),
+        stat("tokens", String(r.tokens.length), `${r.scored} scored`, "token-count"),
+        stat("characters", String(r.chars), "", "char-count"),
+        stat("model", r.model, `ctx ${r.contextLength}`, "model"),
+        r.cut ? stat("note", "cut", "input was cut to the token limit", "cut") : null,
+        r.truncatedTokens > 0 ? stat("sliding window", String(r.truncatedTokens), "tokens had less than full context", "truncated") : null,
     );
+}
+
+/** Fills a stats row; the inner box lets each line's first divider fall outside the clip. */
+function statsRow(el: HTMLElement, ...stats: (HTMLElement | null)[]): HTMLElement {
+    setChildren(el, h("div", { className: "stats-inner" }, ...stats));
+    return el;
+}
+
+/** One figure of a stats row: a small label over a value with its unit. */
+function stat(label: string, value: string, unit: string, testid?: string): HTMLElement {
+    return h(
+        "div",
+        { className: "stat" },
+        h("div", { className: "label", text: label }),
+        h("div", { className: "value", testid }, h("span", { text: value }), unit ? h("span", { className: "unit", text: ` ${unit}` }) : null),
+    );
+}
+
+function renderLegend(): void {
+    const entries = legend(state.metric);
+    setChildren(
+        legendEl,
+        h("span", { className: "muted legend-title", text: state.metric === "rank" ? "rank of the token:" : `${state.metric}:` }),
+        ...entries.map((e) => h("span", { className: "legend-item" }, chipSwatch(e.color), e.label)),
+        h("span", { className: "legend-item muted" }, h("span", { className: "swatch chip unconditioned" }), "no context"),
+    );
+}
+
+function chipSwatch(color: string): HTMLElement {
+    const swatch = h("span", { className: "swatch chip" });
+    swatch.style.background = color;
+    swatch.style.borderBottomColor = withAlpha(color, edgeAlpha);
+    return swatch;
 }
 
 function renderTokens(r: AnalyzeResult): void {
@@ -157,30 +191,27 @@ function renderTokens(r: AnalyzeResult): void {
             title: tokenTitle(t),
         });
         appendVisible(span, t.special ? tokenLabel(t.text, true) : t.text);
-        const color = tokenColor(state.metric, t);
-        if (color) span.style.background = color;
+        paintToken(span, tokenColor(state.metric, t));
         frag.append(span);
-        // Newline tokens also break the line, so the layout follows the source text.
-        if (!t.special && t.text.includes("\n")) frag.append("\n");
+        // Newline tokens also break the line after their ↵, so the layout follows the source.
+        if (!t.special) for (let n = lineBreaks(t.text); n > 0; n--) frag.append(h("br"));
     });
     setChildren(tokensEl, frag);
     renderSelection();
 }
 
-/** Appends text with whitespace shown as dimmed marks. */
+/** Appends text with whitespace shown as dimmed marks (·, →, ↵). */
 function appendVisible(el: HTMLElement, text: string): void {
-    let plain = "";
-    const flush = () => {
-        if (plain) el.append(plain);
-        plain = "";
-    };
-    for (const ch of text) {
-        if (ch === " " || ch === "\t" || ch === "\n" || ch === "\r" || ch.charCodeAt(0) < 0x20) {
-            flush();
-            el.append(h("span", { className: "ws", text: visibleText(ch) }));
-        } else plain += ch;
+    for (const run of whitespaceRuns(text)) {
+        el.append(run.ws ? h("span", { className: "ws", text: visibleText(run.text) }) : run.text);
     }
-    flush();
+}
+
+/** A token chip's fill, and the same hue nearly opaque as its underline. */
+function paintToken(el: HTMLElement, color: string | undefined): void {
+    if (!color) return;
+    el.style.background = color;
+    el.style.borderBottomColor = withAlpha(color, edgeAlpha);
 }
 
 function tokenTitle(t: TokenAnalysis): string {
@@ -196,38 +227,52 @@ function renderSelection(): void {
 function renderDetails(): void {
     const t = state.selected !== undefined ? state.result?.tokens[state.selected] : undefined;
     if (!t) {
-        setChildren(detailsEl, h("span", { className: "muted", text: "Click a token to see its alternatives; double-click to find it in the editor." }));
+        setChildren(
+            detailsEl,
+            h("div", { className: "hint muted" }, h("span", { className: "codicon codicon-info" }), " Click a token to see its alternatives; double-click to find it in the editor."),
+        );
+        detailsEl.classList.remove("card");
         return;
     }
-    const rows = t.topk.map((alt) => {
+    detailsEl.classList.add("card");
+    const chip = h("span", { className: `token chip-title${t.prob === null ? " unconditioned" : ""}` });
+    appendVisible(chip, t.special ? tokenLabel(t.text, true) : t.text);
+    paintToken(chip, tokenColor(state.metric, t));
+    const best = Math.max(1e-9, ...t.topk.map((alt) => alt.prob));
+    const rows = t.topk.map((alt, i) => {
+        const isToken = alt.id === t.id;
         const bar = h("span", { className: "bar" });
-        bar.style.width = `${Math.max(1, Math.round(alt.prob * 120))}px`;
+        bar.style.width = `${Math.max(0.5, (alt.prob / best) * 100)}%`;
+        const label = h("span", { className: "alt-token" });
+        appendVisible(label, alt.text.length === 0 ? "∅" : alt.text);
         return h(
             "tr",
-            { attrs: { "data-testid": "alternative", ...(alt.id === t.id ? { "aria-current": "true" } : {}) } },
-            h("td", { text: tokenLabel(alt.text, false) + (alt.id === t.id ? "  ◀" : "") }),
+            { className: isToken ? "current" : "", attrs: { "data-testid": "alternative", ...(isToken ? { "aria-current": "true" } : {}) } },
+            h("td", { className: "num muted", text: String(i + 1) }),
+            h("td", {}, label, isToken ? h("span", { className: "codicon codicon-arrow-left this-token", title: "the actual token" }) : null),
             h("td", { className: "num", text: formatProb(alt.prob) }),
-            h("td", {}, bar),
+            h("td", { className: "bar-cell" }, h("span", { className: "bar-track" }, bar)),
         );
     });
     setChildren(
         detailsEl,
-        h("h3", { text: `Token ${state.selected}: ${tokenLabel(t.text, t.special)}` }),
-        h(
-            "div",
-            { className: "stats" },
-            ...[
-                ["probability", t.prob === null ? "—" : formatProb(t.prob)],
-                ["rank", t.rank === null ? "—" : String(t.rank)],
-                ["surprisal", t.surprisal === null ? "—" : `${t.surprisal.toFixed(3)} bits`],
-                ["entropy", t.entropy === null ? "—" : `${t.entropy.toFixed(3)} nats`],
-                ["context", `${t.context} tokens${t.truncatedContext ? " (window slid)" : ""}`],
-            ].map(([label, value]) =>
-                h("div", { className: "stat" }, h("div", { className: "label", text: label }), h("div", { className: "value", text: value })),
-            ),
+        h("div", { className: "details-head" }, h("span", { className: "muted", text: `Token ${state.selected}` }), chip),
+        statsRow(
+            h("div", { className: "stats-row compact" }),
+            stat("probability", t.prob === null ? "—" : formatProb(t.prob), ""),
+            stat("rank", t.rank === null ? "—" : String(t.rank), ""),
+            stat("surprisal", t.surprisal === null ? "—" : t.surprisal.toFixed(3), "bits"),
+            stat("entropy", t.entropy === null ? "—" : t.entropy.toFixed(3), "nats"),
+            stat("context", String(t.context), t.truncatedContext ? "tokens (window slid)" : "tokens"),
         ),
         rows.length > 0
-            ? h("table", { className: "grid", testid: "alternatives" }, h("tr", {}, h("th", { text: "alternative" }), h("th", { text: "p" }), h("th")), ...rows)
+            ? h(
+                  "table",
+                  { className: "alternatives", testid: "alternatives" },
+                  h("caption", { text: `Top ${rows.length} next tokens at this position` }),
+                  h("tr", {}, h("th", { className: "num", text: "#" }), h("th", { text: "token" }), h("th", { className: "num", text: "p" }), h("th")),
+                  ...rows,
+              )
             : h("span", { className: "muted", text: "The first token has no prefix, so no distribution." }),
     );
 }

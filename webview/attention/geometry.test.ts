@@ -1,0 +1,75 @@
+// Tests for the attention panel's layout arithmetic: fitting, label thinning, hit tests and ticks.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { colorBarTicks, gridGeometry, gridHit, headViewGeometry, headViewHit, heatmapGeometry, heatmapHit, labelStep } from "./geometry";
+
+test("the heatmap fits its pane square, with whole-pixel cells when they are 3 px or more", () => {
+    const geo = heatmapGeometry(45, 500, 420, 60);
+    assert.equal(geo.cell, Math.floor((420 - 66 - 4) / 45));
+    assert.ok(geo.width <= 500 && geo.height <= 420, `${geo.width} x ${geo.height}`);
+    assert.equal(geo.left, 66);
+    assert.equal(geo.top, 66);
+    // 256 tokens in a 1,000 x 800 pane: no scrolling needed.
+    const big = heatmapGeometry(256, 1000, 800, 110);
+    assert.ok(big.width <= 1000 && big.height <= 800);
+    assert.equal(big.cell, (800 - 116 - 4) / 256);
+});
+
+test("zoom multiplies the fitted cell and the canvas then outgrows the pane", () => {
+    const fit = heatmapGeometry(1024, 1000, 800, 110);
+    const zoomed = heatmapGeometry(1024, 1000, 800, 110, 4);
+    assert.ok(fit.height <= 800);
+    assert.equal(zoomed.cell, fit.cell * 4);
+    assert.ok(zoomed.height > 800);
+    assert.ok(heatmapGeometry(1024, 1000, 800, 110, 1000).cell * 1024 <= 8192);
+});
+
+test("labels are thinned to every k-th token when cells are smaller than the font", () => {
+    assert.equal(labelStep(20), 1);
+    assert.equal(labelStep(13), 1);
+    assert.equal(labelStep(6.5), 2);
+    assert.equal(labelStep(1), 13);
+    const geo = heatmapGeometry(200, 600, 600, 80);
+    assert.equal(geo.step, labelStep(geo.cell));
+});
+
+test("hit tests map points to cells and reject the margins", () => {
+    const geo = heatmapGeometry(10, 400, 400, 50);
+    assert.deepEqual(heatmapHit(geo.left + 2.5 * geo.cell, geo.top + 7.5 * geo.cell, geo), { q: 7, k: 2 });
+    assert.equal(heatmapHit(geo.left - 1, geo.top + 1, geo), undefined);
+    assert.equal(heatmapHit(geo.left + 10 * geo.cell + 1, geo.top + 1, geo), undefined);
+
+    const grid = gridGeometry(4, 4, 500, 400);
+    assert.equal(grid.cell, 56);
+    const x = grid.left + 2 * (grid.cell + grid.gap) + 5;
+    const y = grid.top + 3 * (grid.cell + grid.gap + grid.caption) + 5;
+    assert.deepEqual(gridHit(x, y, grid, 4, 4), { layer: 3, head: 2 });
+    assert.equal(gridHit(2, y, grid, 4, 4), undefined);
+    // Twelve heads in 300 px shrink the thumbnails to fit the width.
+    assert.ok(gridGeometry(12, 12, 300, 1000).width <= 300 + 12 * 8);
+});
+
+test("the head view keeps rows readable for short inputs and at least 2 px for long ones", () => {
+    const short = headViewGeometry(45, 500, 300, 80);
+    assert.equal(short.row, 14);
+    assert.equal(short.step, 1);
+    assert.equal(headViewHit(short.queryX - 5, short.top + 3.5 * short.row, short), 3);
+    assert.equal(headViewHit(short.keyX, short.top + 3.5 * short.row, short), undefined);
+    const long = headViewGeometry(1024, 800, 800, 80);
+    // Rows stop shrinking at 2 px; the pane scrolls rather than merging rows.
+    assert.equal(long.row, 2);
+    assert.equal(long.height, 26 + 1024 * 2 + 6);
+    assert.ok(long.step > 1);
+});
+
+test("colour bar ticks sit on the square-root scale for weights and at min/mid/max for scores", () => {
+    const probs = colorBarTicks("probs", 0, 1);
+    assert.deepEqual(probs.map((t) => t.label), ["0", "0.1", "0.25", "0.5", "1"]);
+    assert.equal(probs[2].t, 0.5);
+    assert.deepEqual(colorBarTicks("scores", -2, 6), [
+        { t: 0, label: "-2.00" },
+        { t: 0.5, label: "2.00" },
+        { t: 1, label: "6.00" },
+    ]);
+});
