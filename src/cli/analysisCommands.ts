@@ -155,16 +155,27 @@ const commands: Record<string, Command> = {
         },
     },
     export: {
-        usage: "--model PATH --format hf|onnx --out PATH",
+        usage: "--model PATH --format hf|onnx --out PATH [--force]",
         specs: [
             { name: "format", kind: "choice", choices: ["hf", "onnx"], help: "hf: safetensors folder; onnx: .onnx file" },
-            { name: "out", kind: "string", help: "output folder (hf) or .onnx file / folder (onnx)" },
+            {
+                name: "out",
+                kind: "string",
+                help: "hf: a new or empty folder; onnx: NAME.onnx, written with NAME.tokenizer.json and NAME.config.json",
+            },
+            {
+                name: "force",
+                kind: "boolean",
+                help: "replace existing files instead of refusing them (an LM Lab run folder is always refused)",
+            },
         ],
         async run(model, options, io) {
             if (!options.format) throw new UserError("--format hf|onnx is required");
             if (typeof options.out !== "string") throw new UserError("--out PATH is required");
             const { exportModel } = await import("../engine/io/export");
-            const result = await exportModel(model, options.format as "hf" | "onnx", options.out);
+            const result = await exportModel(model, options.format as "hf" | "onnx", options.out, {
+                overwrite: options.force === true,
+            });
             printResult(io, options, result, (r) => `exported to ${r.path}\n`);
         },
     },

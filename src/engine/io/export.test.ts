@@ -1,16 +1,17 @@
 // Export round trips: an LM Lab model without biases exported as a Hugging Face folder and as
 // ONNX, loaded back by loadModel, must give the same logits as the original; the KV-cached
-// next-token path must agree with a full forward pass.
+// next-token path must agree with a full forward pass. Exports never replace existing files
+// unless asked, and an ONNX export's companions carry its name.
 
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { analyze } from "../analysis/analyze";
 import { nextLogits } from "../analysis/nextToken";
 import type { LanguageModel } from "../types";
-import { exportModel } from "./export";
+import { exportModel, onnxCompanions } from "./export";
 import { loadModel } from "./loadModel";
 import { writeRandomModel } from "./randomModel";
 
@@ -94,4 +95,78 @@ test("the KV-cached next-token logits equal the last row of a full forward pass"
         const full = (await model.forward(prefix)).logits!.subarray((prefix.length - 1) * v, prefix.length * v);
         for (let i = 0; i < v; i++) assert.ok(Math.abs(fast[i] - full[i]) < 1e-5, `prefix ${prefix.length}, id ${i}`);
     }
+});
+
+test("ONNX export writes <name>.tokenizer.json and <name>.config.json, never the folder's own", async () => {
+    // A Hugging Face folder already holds config.json and tokenizer.json; the export beside it
+    // must leave them byte for byte as they were.
+    const dir = join(root, "beside-hf");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "config.json"), '{"model_type": "gpt2", "n_positions": 7}\n');
+    writeFileSync(join(dir, "tokenizer.json"), "not this model's tokenizer\n");
+    const { path } = await exportModel(model, "onnx", join(dir, "x.onnx"));
+    assert.equal(path, join(dir, "x.onnx"));
+    assert.deepEqual(readdirSync(dir).sort(), ["config.json", "tokenizer.json", "x.config.json", "x.onnx", "x.tokenizer.json"]);
+    assert.equal(readFileSync(join(dir, "config.json"), "utf8"), '{"model_type": "gpt2", "n_positions": 7}\n');
+    assert.equal(readFileSync(join(dir, "tokenizer.json"), "utf8"), "not this model's tokenizer\n");
+    assert.deepEqual(onnxCompanions(path), { tokenizer: join(dir, "x.tokenizer.json"), config: join(dir, "x.config.json") });
+    // The loader reads x.config.json before the folder's config.json: context 32, not 7.
+    const onnx = await loadModel(path, { threads: 1 });
+    try {
+        assert.equal(onnx.info.contextLength, 32);
+        assert.deepEqual(onnx.tokenizer.encode(text).ids, model.tokenizer.encode(text).ids);
+    } finally {
+        await onnx.dispose();
+    }
+});
+
+test("ONNX export refuses to replace an existing .onnx or companion file unless overwrite is set", async () => {
+    for (const name of ["m.onnx", "m.tokenizer.json", "m.config.json"]) {
+        const dir = join(root, `onnx-over-${name}`);
+        mkdirSync(dir);
+        writeFileSync(join(dir, name), "keep me");
+        await assert.rejects(exportModel(model, "onnx", join(dir, "m.onnx")), (err: Error) => {
+            assert.equal(err.name, "UserError");
+            assert.ok(err.message.includes(`${join(dir, name)} already exists`), err.message);
+            return true;
+        });
+        // Nothing was written: the refused export left only the file that was there.
+        assert.deepEqual(readdirSync(dir), [name]);
+        assert.equal(readFileSync(join(dir, name), "utf8"), "keep me");
+        const { path } = await exportModel(model, "onnx", join(dir, "m.onnx"), { overwrite: true });
+        assert.deepEqual(readdirSync(dir).sort(), ["m.config.json", "m.onnx", "m.tokenizer.json"]);
+        assert.notEqual(readFileSync(join(dir, name), "utf8"), "keep me");
+        assert.equal(path, join(dir, "m.onnx"));
+    }
+});
+
+test("HF export refuses a non-empty folder unless overwrite is set, and a run folder always", async () => {
+    const dir = join(root, "hf-existing");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "notes.txt"), "mine\n");
+    await assert.rejects(exportModel(model, "hf", dir), (err: Error) => {
+        assert.equal(err.name, "UserError");
+        assert.ok(err.message.includes(`${dir} is not empty`), err.message);
+        return true;
+    });
+    assert.deepEqual(readdirSync(dir), ["notes.txt"]);
+    await exportModel(model, "hf", dir, { overwrite: true });
+    assert.deepEqual(readdirSync(dir).sort(), ["config.json", "model.safetensors", "notes.txt", "tokenizer.json"]);
+    assert.equal(readFileSync(join(dir, "notes.txt"), "utf8"), "mine\n");
+
+    // The model's own run folder: even with overwrite, its weights are not replaced.
+    const run = join(root, "run");
+    writeFileSync(join(run, "run.json"), "{}\n");
+    const weights = readFileSync(join(run, "model.safetensors"));
+    try {
+        for (const overwrite of [false, true]) {
+            await assert.rejects(exportModel(model, "hf", run, { overwrite }), /is an LM Lab run folder \(it holds run\.json\)/);
+        }
+        assert.deepEqual(readFileSync(join(run, "model.safetensors")), weights);
+    } finally {
+        rmSync(join(run, "run.json"));
+    }
+    // An empty folder is fine without overwrite.
+    mkdirSync(join(root, "hf-empty"));
+    assert.equal((await exportModel(model, "hf", join(root, "hf-empty"))).path, join(root, "hf-empty"));
 });

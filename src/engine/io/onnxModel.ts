@@ -75,7 +75,7 @@ export class OnnxLanguageModel implements LanguageModel {
             path: file,
             name: basename(file).replace(/\.onnx$/i, ""),
             vocabSize: vocab,
-            // Limitation: without config.json or a recognisable position table the context is unknown; 1,024 is assumed.
+            // Limitation: without a config or a recognisable position table the context is unknown; 1,024 is assumed.
             contextLength: context ?? 1024,
             nLayer: num(config?.n_layer) ?? summary.attention.length,
             nHead: num(config?.n_head) ?? 0,
@@ -248,9 +248,11 @@ function maskFuture(data: Float32Array, t: number): void {
     }
 }
 
+/** `<name>.config.json` beside `<name>.onnx` (as export writes it), else the folder's config.json. */
 function readConfigBeside(file: string): Record<string, unknown> | undefined {
-    const path = join(dirname(file), "config.json");
-    if (!existsSync(path)) return undefined;
+    const candidates = [file.replace(/\.onnx$/i, ".config.json"), join(dirname(file), "config.json")];
+    const path = candidates.find((candidate) => existsSync(candidate));
+    if (path === undefined) return undefined;
     try {
         return JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
     } catch (err) {
