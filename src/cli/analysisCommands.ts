@@ -172,9 +172,12 @@ const commands: Record<string, Command> = {
         async run(model, options, io) {
             if (!options.format) throw new UserError("--format hf|onnx is required");
             if (typeof options.out !== "string") throw new UserError("--out PATH is required");
-            const { exportModel } = await import("../engine/io/export");
+            const { exportModel, exportRefusal } = await import("../engine/io/export");
             const result = await exportModel(model, options.format as "hf" | "onnx", options.out, {
                 overwrite: options.force === true,
+            }).catch((err: unknown) => {
+                const refused = err instanceof UserError && err.code === exportRefusal.exists && !options.force;
+                throw refused ? new UserError(`${err.message} (--force replaces existing files)`, err.code) : err;
             });
             printResult(io, options, result, (r) => `exported to ${r.path}\n`);
         },

@@ -6,7 +6,7 @@ import * as vscode from "vscode";
 import { Methods } from "../protocol";
 import type { Config } from "./config";
 import type { Engine } from "./engine";
-import { log } from "./log";
+import { log, showError } from "./log";
 
 export async function loadModelCommand(engine: Engine, config: Config): Promise<void> {
     const pick = await vscode.window.showQuickPick(
@@ -85,21 +85,43 @@ export async function exportModelCommand(engine: Engine): Promise<void> {
     const pick = await vscode.window.showQuickPick(
         [
             { label: "Hugging Face folder", description: "model.safetensors + config.json + tokenizer.json", format: "hf" as const },
-            { label: "ONNX file", description: "inference graph", format: "onnx" as const },
+            { label: "ONNX file", description: "NAME.onnx + NAME.tokenizer.json + NAME.config.json", format: "onnx" as const },
         ],
         { title: `LM Lab: Export ${model.name}` },
     );
     if (!pick) return;
-    const uri = await vscode.window.showSaveDialog({
-        title: `Export ${model.name} as ${pick.label}`,
-        filters: pick.format === "onnx" ? { "ONNX model": ["onnx"] } : undefined,
-        saveLabel: "Export",
-    });
-    if (!uri) return;
-    const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `LM Lab: exporting to ${uri.fsPath}` },
-        () => engine.request(Methods.exportModel, { format: pick.format, out: uri.fsPath }),
-    );
-    log.info(`exported ${model.name} as ${pick.format} to ${result.path}`);
-    void vscode.window.showInformationMessage(`LM Lab: exported to ${result.path}.`);
+    // The engine refuses to write over existing files; the user is offered another location
+    // until an export succeeds or the dialog is dismissed.
+    for (;;) {
+        const uri = await vscode.window.showSaveDialog({
+            title: `Export ${model.name} as ${pick.label}${pick.format === "hf" ? " (a new or empty folder)" : ""}`,
+            filters: pick.format === "onnx" ? { "ONNX model": ["onnx"] } : undefined,
+            saveLabel: "Export",
+        });
+        if (!uri) return;
+        try {
+            const result = await vscode.window.withProgress(
+                { location: vscode.ProgressLocation.Notification, title: `LM Lab: exporting to ${uri.fsPath}` },
+                () => engine.request(Methods.exportModel, { format: pick.format, out: uri.fsPath }),
+            );
+            log.info(`exported ${model.name} as ${pick.format} to ${result.path}`);
+            void vscode.window.showInformationMessage(`LM Lab: exported to ${result.path}.`);
+            return;
+        } catch (error) {
+            if (!isExportRefusal(error)) throw error;
+            const another = "Choose Another Location…";
+            if ((await showError("export refused", error, another)) !== another) return;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/** The engine's UserError codes for an export that would write over something (engine/io/export.ts). */
+const exportRefusalCodes: readonly string[] = ["E_EXPORT_EXISTS", "E_EXPORT_RUN_FOLDER"];
+
+function isExportRefusal(error: unknown): boolean {
+    const data = (error as { data?: { code?: unknown } } | undefined)?.data;
+    return typeof data?.code === "string" && exportRefusalCodes.includes(data.code);
 }

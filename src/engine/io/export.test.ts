@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { analyze } from "../analysis/analyze";
 import { nextLogits } from "../analysis/nextToken";
-import type { LanguageModel } from "../types";
-import { exportModel, onnxCompanions } from "./export";
+import type { LanguageModel, UserError } from "../types";
+import { exportModel, exportRefusal, onnxCompanions } from "./export";
 import { loadModel } from "./loadModel";
 import { writeRandomModel } from "./randomModel";
 
@@ -126,7 +126,7 @@ test("ONNX export refuses to replace an existing .onnx or companion file unless 
         mkdirSync(dir);
         writeFileSync(join(dir, name), "keep me");
         await assert.rejects(exportModel(model, "onnx", join(dir, "m.onnx")), (err: Error) => {
-            assert.equal(err.name, "UserError");
+            assert.equal((err as UserError).code, exportRefusal.exists);
             assert.ok(err.message.includes(`${join(dir, name)} already exists`), err.message);
             return true;
         });
@@ -145,7 +145,7 @@ test("HF export refuses a non-empty folder unless overwrite is set, and a run fo
     mkdirSync(dir);
     writeFileSync(join(dir, "notes.txt"), "mine\n");
     await assert.rejects(exportModel(model, "hf", dir), (err: Error) => {
-        assert.equal(err.name, "UserError");
+        assert.equal((err as UserError).code, exportRefusal.exists);
         assert.ok(err.message.includes(`${dir} is not empty`), err.message);
         return true;
     });
@@ -160,7 +160,11 @@ test("HF export refuses a non-empty folder unless overwrite is set, and a run fo
     const weights = readFileSync(join(run, "model.safetensors"));
     try {
         for (const overwrite of [false, true]) {
-            await assert.rejects(exportModel(model, "hf", run, { overwrite }), /is an LM Lab run folder \(it holds run\.json\)/);
+            await assert.rejects(exportModel(model, "hf", run, { overwrite }), (err: Error) => {
+                assert.equal((err as UserError).code, exportRefusal.runFolder);
+                assert.ok(err.message.startsWith(`${run} is an LM Lab run folder (it holds run.json)`), err.message);
+                return true;
+            });
         }
         assert.deepEqual(readFileSync(join(run, "model.safetensors")), weights);
     } finally {

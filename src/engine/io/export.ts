@@ -26,6 +26,12 @@ import { writeSafetensors, type TensorToWrite } from "./safetensors";
 
 export type ExportFormat = "hf" | "onnx";
 
+/**
+ * UserError codes of the refusals to write over something, so that callers can offer another
+ * path: existing files or a non-empty folder (`overwrite` allows), or an LM Lab run folder.
+ */
+export const exportRefusal = { exists: "E_EXPORT_EXISTS", runFolder: "E_EXPORT_RUN_FOLDER" } as const;
+
 export interface ExportOptions {
     /** Replace existing files instead of refusing (never an LM Lab run folder's). */
     overwrite?: boolean;
@@ -136,7 +142,7 @@ function onnxConfigOf(file: string): string | undefined {
 
 function refuseExisting(path: string): void {
     if (existsSync(path)) {
-        throw new UserError(`${path} already exists; choose another path (lm-lab export --force replaces it)`);
+        throw new UserError(`${path} already exists; choose another path`, exportRefusal.exists);
     }
 }
 
@@ -147,13 +153,12 @@ function checkHfFolder(dir: string, overwrite: boolean): void {
     if (entries.includes(runRecordFile)) {
         throw new UserError(
             `${dir} is an LM Lab run folder (it holds ${runRecordFile}); export to a new folder instead of replacing its weights`,
+            exportRefusal.runFolder,
         );
     }
     if (entries.length > 0 && !overwrite) {
-        throw new UserError(
-            `${dir} is not empty (it holds ${entries.slice(0, 3).join(", ")}${entries.length > 3 ? ", …" : ""}); ` +
-                "choose a new or empty folder (lm-lab export --force replaces its model.safetensors, config.json and tokenizer.json)",
-        );
+        const listed = entries.slice(0, 3).join(", ") + (entries.length > 3 ? ", …" : "");
+        throw new UserError(`${dir} is not empty (it holds ${listed}); choose a new or empty folder`, exportRefusal.exists);
     }
 }
 
