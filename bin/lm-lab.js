@@ -29,12 +29,28 @@ function runBundle() {
     require(bundle)
         .runCli(argv)
         .then(
-            (code) => process.exit(code),
+            (code) => exitWhenFlushed(code),
             (error) => {
                 process.stderr.write(`lm-lab: ${error && error.stack ? error.stack : error}\n`);
-                process.exit(1);
+                exitWhenFlushed(1);
             },
         );
+}
+
+/**
+ * Exits once everything written so far has left the process. Writes to a pipe are asynchronous,
+ * so an immediate process.exit() would cut piped output at the pipe's buffer size (64 KiB); the
+ * explicit exit after the flush still ends the process if a library keeps a handle open.
+ */
+function exitWhenFlushed(code) {
+    process.exitCode = code;
+    let pending = 2;
+    const done = () => {
+        if (--pending === 0) process.exit(code);
+    };
+    // A write's callback runs after every earlier write to the same stream has been handed over.
+    process.stdout.write("", done);
+    process.stderr.write("", done);
 }
 
 /**

@@ -25,10 +25,10 @@ export function runEngine(): void {
         log.info(`engine stopping: ${why}`);
         // A run in progress writes its checkpoint before the process goes.
         server.dispose().then(
-            () => process.exit(0),
+            () => exitWhenFlushed(0),
             (e) => {
                 log.error("engine shutdown failed:", e);
-                process.exit(1);
+                exitWhenFlushed(1);
             },
         );
     };
@@ -38,6 +38,15 @@ export function runEngine(): void {
     process.on("SIGINT", () => close("SIGINT"));
     connection.listen();
     log.info(`engine ready (pid ${process.pid}, node ${process.version})`);
+}
+
+/**
+ * Exits once stdout has taken every protocol message written before: writes to a pipe are
+ * asynchronous, and an immediate exit would drop the last notifications.
+ */
+function exitWhenFlushed(code: number): void {
+    process.exitCode = code;
+    process.stdout.write("", () => process.exit(code));
 }
 
 /** Routes console output to stderr so that nothing but protocol messages reaches stdout. */
