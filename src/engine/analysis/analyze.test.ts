@@ -159,3 +159,17 @@ test("generate: seeded runs repeat, greedy is deterministic, abort cancels", asy
     assert.equal(cancelled.stopped, "cancelled");
     assert.equal(cancelled.tokens.length, 1);
 });
+
+test("non-finite model output is an error, never a null log-prob on a conditioned token", async () => {
+    const model = new TestModel(64);
+    const forward = model.forward.bind(model);
+    model.forward = async (ids, options) => {
+        const result = await forward(ids, options);
+        result.logits![3 * model.info.vocabSize + 1] = Number.NaN;
+        return result;
+    };
+    await assert.rejects(
+        analyze(model, "the cat sat."),
+        (e: Error) => e.name === "UserError" && /output for token 4 is not finite \(log-prob NaN\)/.test(e.message),
+    );
+});

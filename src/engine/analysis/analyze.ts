@@ -85,6 +85,12 @@ export async function analyzeEncoded(
             const row = logits.subarray((p - 1 - window.start) * vocab, (p - window.start) * vocab);
             const stats = rowStats(row, topK, ids[p]);
             const logprob = row[ids[p]] - stats.logSumExp;
+            // NaN would reach JSON as null, which means "unconditioned": refuse it instead.
+            if (!Number.isFinite(logprob)) {
+                throw new UserError(
+                    `the model's output for token ${p} is not finite (log-prob ${logprob}); its weights are probably damaged or diverged`,
+                );
+            }
             const token = tokens[p];
             token.logprob = logprob;
             token.prob = Math.exp(logprob);

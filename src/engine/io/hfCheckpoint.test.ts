@@ -10,7 +10,7 @@ import { test } from "node:test";
 import { fixturesDir } from "../../../test/support/paths";
 import { writeJsonAtomic } from "./atomic";
 import { gptConfigToHf } from "./hfConfig";
-import { gpt2TensorShapes, loadGpt2Checkpoint } from "./hfCheckpoint";
+import { gpt2TensorShapes, loadGpt2Checkpoint, nonFiniteIndex } from "./hfCheckpoint";
 import {
     float16ToFloat32,
     float32ToFloat16,
@@ -174,4 +174,26 @@ test("damaged and mismatched folders fail with errors naming the file and tensor
         );
     });
     assert.throws(() => loadGpt2Checkpoint(join(fixturesDir, "no-such")), /no config.json/);
+});
+
+test("weights holding NaN or infinity fail with the tensor and element named", () => {
+    withTempDir((dir) => {
+        writeTinyModel(dir, tiny, (t) => {
+            t.get("transformer.h.0.mlp.c_proj.weight")!.data[5] = Number.POSITIVE_INFINITY;
+        });
+        assert.throws(
+            () => loadGpt2Checkpoint(dir),
+            (e: Error) =>
+                e.name === "UserError" &&
+                /tensor "transformer.h.0.mlp.c_proj.weight" holds Infinity at element 5; the weights must be finite/.test(
+                    e.message,
+                ),
+        );
+        writeTinyModel(dir, tiny, (t) => {
+            t.get("transformer.wte.weight")!.data[0] = Number.NaN;
+        });
+        assert.throws(() => loadGpt2Checkpoint(dir), /"transformer.wte.weight" holds NaN at element 0/);
+    });
+    assert.equal(nonFiniteIndex(new Float32Array([1, -2, 3e38])), -1);
+    assert.equal(nonFiniteIndex(new Float32Array([1, Number.NEGATIVE_INFINITY, Number.NaN])), 1);
 });

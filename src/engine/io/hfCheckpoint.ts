@@ -128,6 +128,7 @@ export function loadGpt2Checkpoint(dir: string): Gpt2Checkpoint {
         );
     }
     checkLmHead(lmHead, weights.get("transformer.wte.weight")!, rawConfig, weightsPath);
+    checkFinite(weights, weightsPath);
 
     const tokenizer = existsSync(join(dir, "tokenizer.json")) ? loadTokenizer(dir) : undefined;
     return { config, weights, tokenizer, dtype };
@@ -168,5 +169,30 @@ function readJson(path: string): unknown {
         return JSON.parse(readFileSync(path, "utf8"));
     } catch (error) {
         throw new UserError(`${path} is not valid JSON (${(error as Error).message})`);
+    }
+}
+
+/**
+ * The index of the first NaN or infinity in `data`, or -1. The common all-finite case is one
+ * branch-free pass: `x * 0` is 0 for every finite x and NaN otherwise, so the sum says whether
+ * a search is needed at all.
+ */
+export function nonFiniteIndex(data: Float32Array): number {
+    let probe = 0;
+    for (let i = 0; i < data.length; i++) probe += data[i] * 0;
+    if (probe === 0) return -1;
+    return data.findIndex((x) => !Number.isFinite(x));
+}
+
+/** A diverged training run saves NaN or infinite weights; such a model cannot be analysed. */
+function checkFinite(weights: Map<string, Float32Array>, weightsPath: string): void {
+    for (const [name, data] of weights) {
+        const index = nonFiniteIndex(data);
+        if (index >= 0) {
+            throw new UserError(
+                `${weightsPath}: tensor "${name}" holds ${data[index]} at element ${index}; ` +
+                    "the weights must be finite (was the model saved from a diverged run?)",
+            );
+        }
     }
 }

@@ -13,7 +13,8 @@ import { readCheckpoint } from "./checkpoint";
 import { readMetrics, readRunRecord } from "./runFolder";
 import { lrAt } from "./schedule";
 import { smallCorpus, tempDir, tinySettings } from "./testSupport";
-import { Trainer, type TrainerOptions } from "./trainer";
+import { divergenceOf, explosionLimit } from "./divergence";
+import { maxRollbacksInARow, Trainer, type TrainerOptions } from "./trainer";
 
 interface Recorded {
     progress: TrainProgress[];
@@ -177,4 +178,67 @@ test("a non-finite loss rolls back to the last checkpoint with half the learning
             (r) => r.kind === "event" && r.message.includes("rolled back to step 10"),
         ),
     );
+});
+
+test("rollbacks count in a row until a checkpoint passes the failing point", async () => {
+    // Steps 1-4 train fine each time, so a count reset by any finite step would never stop.
+    const settings = { max_iters: 8, checkpoint_interval: 10, eval_interval: 8 };
+    const eight = await Trainer.create(tinySettings(corpus, join(dir, "eight"), settings), {
+        injectNonFiniteAt: Array(maxRollbacksInARow).fill(5),
+    });
+    const survived = await eight.run();
+    assert.equal(survived.state, "finished");
+    assert.equal(survived.rollbacks, maxRollbacksInARow);
+    assert.equal(survived.lrScale, 2 ** -maxRollbacksInARow);
+
+    const out = join(dir, "nine");
+    const nine = await Trainer.create(tinySettings(corpus, out, settings), {
+        injectNonFiniteAt: Array(maxRollbacksInARow + 1).fill(5),
+    });
+    const failed = await nine.run();
+    assert.equal(failed.state, "failed");
+    assert.equal(failed.step, 0);
+    assert.match(
+        failed.message!,
+        /diverged again after 8 rollbacks in a row: non-finite loss \(NaN\) at step 5.*last good checkpoint \(step 0\)/,
+    );
+    assert.equal(readRunRecord(out).state, "failed");
+    assert.equal(readCheckpoint(out).state.step, 0);
+});
+
+test("a run with a learning rate that explodes fails and keeps finite weights", async () => {
+    const out = join(dir, "explodes");
+    const rec = recorder();
+    const trainer = await Trainer.create(
+        tinySettings(corpus, out, { max_iters: 5, lr: 1e9, min_lr: 0 }),
+        rec.options,
+    );
+    const result = await trainer.run();
+    assert.equal(result.state, "failed");
+    // The loss is huge but finite: the events name a loss explosion and its threshold.
+    const limit = explosionLimit(trainer.modelConfig.vocab_size);
+    const rollbacks = rec.events.states.filter((s) => s.message?.includes("rolled back"));
+    assert.equal(rollbacks.length, maxRollbacksInARow);
+    for (const event of rollbacks) {
+        assert.match(event.message!, /^loss explosion \(loss \S+ > \d+\.\d, 10 x ln\(\d+\)/);
+        assert.ok(event.message!.includes(`> ${limit.toFixed(1)}`));
+        assert.ok(!event.message!.includes("non-finite"));
+    }
+    assert.ok(rec.events.evals.every((e) => Number.isFinite(e.valLoss)));
+    const weights = readSafetensors(join(out, "model.safetensors"));
+    for (const [name, tensor] of weights.tensors) {
+        assert.ok(tensor.data.every(Number.isFinite), name);
+    }
+});
+
+test("divergence: non-finite values and a loss explosion are told apart", () => {
+    assert.equal(divergenceOf(4.2, 1.5, 65), undefined);
+    assert.equal(divergenceOf(Number.NaN, 1, 65), "non-finite loss (NaN)");
+    assert.equal(
+        divergenceOf(123861164032, Number.POSITIVE_INFINITY, 65),
+        "non-finite gradient norm (Infinity; loss 1.239e+11)",
+    );
+    assert.equal(explosionLimit(65), 10 * Math.log(65));
+    assert.match(divergenceOf(42, 1, 65)!, /^loss explosion \(loss 42 > 41.7, 10 x ln\(65\)/);
+    assert.equal(explosionLimit(2), 10);
 });

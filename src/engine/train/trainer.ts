@@ -1,9 +1,12 @@
 // The training loop: one run of a TrainConfig from a fresh start or from its last checkpoint.
 // Each iteration samples a batch, runs the one-graph TrainStep at the scheduled learning rate,
 // and reports progress; every `eval_interval` steps it estimates the validation loss, every
-// `checkpoint_interval` steps it writes a checkpoint. A non-finite loss rolls the model back to
-// the last checkpoint with half the learning rate. Pause, continue and stop act between steps;
-// stop writes a checkpoint first, so cancelling never loses the run.
+// `checkpoint_interval` steps it writes a checkpoint. A diverged step (divergence.ts: non-finite
+// loss, gradient norm, validation loss or weights, or a loss explosion) rolls the model back to
+// the last checkpoint with half the learning rate; diverging again and again without getting
+// past that checkpoint fails the run, whose last good checkpoint stays its model. Pause,
+// continue and stop act between steps; stop writes a checkpoint first, so cancelling never
+// loses the run.
 
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
@@ -35,6 +38,7 @@ import {
     type BatchSampler,
     type TrainingData,
 } from "./dataset";
+import { divergenceOf, nonFiniteTensor } from "./divergence";
 import { createTrainStep, estimateLosses, finalEvalIters } from "./evaluate";
 import {
     appendMetrics,
@@ -59,8 +63,8 @@ export interface TrainerOptions {
     threads?: number;
     executionProviders?: string[];
     /**
-     * Test hook: the steps (1-based, as reported) whose loss is replaced by NaN, once each, to
-     * exercise the rollback path.
+     * Test hook: the steps (1-based, as reported) whose loss is replaced by NaN, to exercise the
+     * rollback path; a step listed n times is made to fail the first n times it runs.
      */
     injectNonFiniteAt?: number[];
 }
@@ -82,8 +86,11 @@ export interface TrainResult {
     message?: string;
 }
 
-/** A run that gives up after this many rollbacks in a row without progress. */
-const maxRollbacksInARow = 8;
+/**
+ * A run gives up when it diverges again after this many rollbacks in a row, that is without a
+ * new checkpoint past the one it keeps rolling back to.
+ */
+export const maxRollbacksInARow = 8;
 
 export class Trainer {
     /** Starts a new run; everything is checked before the run folder is created. */
@@ -170,9 +177,11 @@ export class Trainer {
     private resumeGate: (() => void) | undefined;
     private stopRequested = false;
     private running: Promise<TrainResult> | undefined;
-    private readonly injections: Set<number>;
+    private readonly injections: number[];
     private readonly stepTimes: number[] = [];
     private rollbacksInARow = 0;
+    /** The step last rolled back to; a checkpoint past it ends a streak of rollbacks. */
+    private rolledBackTo = -1;
     private ended = false;
     private lastLoss: number | undefined;
     private lastEval: EvalPoint | undefined;
@@ -186,7 +195,7 @@ export class Trainer {
         private readonly options: TrainerOptions,
         private state: TrainerState,
     ) {
-        this.injections = new Set(options.injectNonFiniteAt ?? []);
+        this.injections = [...(options.injectNonFiniteAt ?? [])];
         this.lastLoss = record.lastLoss;
     }
 
@@ -241,50 +250,82 @@ export class Trainer {
 
     private async loop(): Promise<TrainResult> {
         const c = this.record.config;
-        const tokensPerStep = c.batch_size * c.block_size;
         this.setState("running");
         try {
-            while (this.state.step < c.max_iters && !this.stopRequested) {
-                if (this.paused) {
-                    await this.waitWhilePaused();
-                    continue;
-                }
-                const it = this.state.step;
-                const lr = lrAt(it, c) * this.state.lrScale;
-                const started = performance.now();
-                const batch = this.data.train.next();
-                let { loss, gradNorm } = await this.step.step(batch.x, batch.y, lr, it + 1);
-                const ms = performance.now() - started;
-                if (this.injections.delete(it + 1)) loss = Number.NaN;
-                if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-                    await this.rollback(it + 1, loss);
-                    continue;
-                }
-                this.rollbacksInARow = 0;
-                this.state.step = it + 1;
-                this.state.elapsedSec += ms / 1000;
-                this.stepTimes.push(ms);
-                this.lastLoss = loss;
-                this.reportProgress(loss, lr, gradNorm, tokensPerStep);
-
-                const last = this.state.step === c.max_iters;
-                if (this.state.step % c.eval_interval === 0 || last) {
-                    await this.evaluate(last ? finalEvalIters(c.eval_iters) : c.eval_iters);
-                }
-                if (this.state.step % c.checkpoint_interval === 0 && !last) this.checkpoint();
+            for (;;) {
+                await this.trainSteps();
+                // The last checkpoint must hold finite weights; otherwise train on from the
+                // previous one (or, when stopping, end there).
+                const bad = this.checkpoint();
+                if (!bad) break;
+                await this.rollback(this.state.step, `non-finite weights in ${bad}`);
+                if (this.stopRequested) break;
             }
-            this.checkpoint();
             return this.finish(this.state.step >= c.max_iters ? "finished" : "stopped");
         } catch (e) {
             const message = e instanceof Error ? e.message : String(e);
-            log.error(`run ${this.runId} failed at step ${this.state.step}:`, e);
+            // A UserError is the whole story; anything else keeps its stack for the log.
+            log.error(
+                `run ${this.runId} failed at step ${this.state.step}:`,
+                e instanceof UserError ? message : e,
+            );
             return this.finish("failed", message);
+        }
+    }
+
+    /** Steps until `max_iters` or a stop request, rolling back on divergence. */
+    private async trainSteps(): Promise<void> {
+        const c = this.record.config;
+        const tokensPerStep = c.batch_size * c.block_size;
+        while (this.state.step < c.max_iters && !this.stopRequested) {
+            if (this.paused) {
+                await this.waitWhilePaused();
+                continue;
+            }
+            const it = this.state.step;
+            const lr = lrAt(it, c) * this.state.lrScale;
+            const started = performance.now();
+            const batch = this.data.train.next();
+            let { loss, gradNorm } = await this.step.step(batch.x, batch.y, lr, it + 1);
+            const ms = performance.now() - started;
+            const injected = this.injections.indexOf(it + 1);
+            if (injected >= 0) {
+                this.injections.splice(injected, 1);
+                loss = Number.NaN;
+            }
+            const diverged = divergenceOf(loss, gradNorm, this.modelConfig.vocab_size);
+            if (diverged) {
+                await this.rollback(it + 1, diverged);
+                continue;
+            }
+            this.state.step = it + 1;
+            this.state.elapsedSec += ms / 1000;
+            this.stepTimes.push(ms);
+            this.lastLoss = loss;
+            this.reportProgress(loss, lr, gradNorm, tokensPerStep);
+
+            const last = this.state.step === c.max_iters;
+            if (this.state.step % c.eval_interval === 0 || last) {
+                const bad = await this.evaluate(last ? finalEvalIters(c.eval_iters) : c.eval_iters);
+                if (bad) {
+                    await this.rollback(this.state.step, bad);
+                    continue;
+                }
+            }
+            if (this.state.step % c.checkpoint_interval === 0 && !last) {
+                const bad = this.checkpoint();
+                if (bad) await this.rollback(this.state.step, `non-finite weights in ${bad}`);
+            }
         }
     }
 
     private async waitWhilePaused(): Promise<void> {
         // The checkpoint makes a paused run safe to abandon (e.g. the editor closes).
-        this.checkpoint();
+        const bad = this.checkpoint();
+        if (bad) {
+            await this.rollback(this.state.step, `non-finite weights in ${bad}`);
+            if (!this.paused) return;
+        }
         this.setState("paused");
         await new Promise<void>((resolveGate) => {
             this.resumeGate = resolveGate;
@@ -320,9 +361,13 @@ export class Trainer {
         this.options.listener?.progress?.(progress);
     }
 
-    private async evaluate(iters: number): Promise<void> {
+    /** Evaluates and reports; a non-finite loss is returned as a divergence, not reported. */
+    private async evaluate(iters: number): Promise<string | undefined> {
         const c = this.record.config;
         const losses = await estimateLosses(this.step, this.data, c.seed, iters);
+        if (!Number.isFinite(losses.val) || !Number.isFinite(losses.train)) {
+            return `non-finite evaluation loss (train ${losses.train}, validation ${losses.val})`;
+        }
         const point: EvalPoint = {
             runId: this.runId,
             step: this.state.step,
@@ -339,18 +384,27 @@ export class Trainer {
         appendMetrics(this.dir, [{ kind: "eval", ...record }]);
         this.record.lastValLoss = losses.val;
         this.options.listener?.evaluation?.(point);
+        return undefined;
     }
 
-    /** Restores the last checkpoint with half the learning rate after a non-finite loss. */
-    private async rollback(badStep: number, loss: number): Promise<void> {
+    /**
+     * Restores the last checkpoint with half the learning rate after a divergence (`reason`
+     * says which), or fails the run when that has not helped `maxRollbacksInARow` times.
+     */
+    private async rollback(badStep: number, reason: string): Promise<void> {
         this.rollbacksInARow++;
         if (this.rollbacksInARow > maxRollbacksInARow) {
+            // The run ends where its files are: at the last good checkpoint.
+            this.state = { ...readCheckpoint(this.dir).state, rollbacks: this.state.rollbacks };
             throw new UserError(
-                `The loss stayed non-finite after ${maxRollbacksInARow} rollbacks (learning rate scale ` +
-                    `${this.state.lrScale}); the run stops at its last checkpoint.`,
+                `The run diverged again after ${maxRollbacksInARow} rollbacks in a row: ${reason} at ` +
+                    `step ${badStep}, with the learning rate scaled down to ${this.state.lrScale}. ` +
+                    `It stops at its last good checkpoint (step ${this.rolledBackTo}); ` +
+                    "try a lower learning rate (--lr).",
             );
         }
         const ckpt = readCheckpoint(this.dir);
+        this.rolledBackTo = ckpt.state.step;
         this.step.setState({ params: ckpt.params, m: ckpt.m, v: ckpt.v });
         this.data.train.setState(ckpt.state.sampler);
         this.state = {
@@ -361,7 +415,7 @@ export class Trainer {
         };
         updateCheckpointState(this.dir, this.state);
         const message =
-            `non-finite loss (${loss}) at step ${badStep}: rolled back to step ${ckpt.state.step}, ` +
+            `${reason} at step ${badStep}: rolled back to step ${ckpt.state.step}, ` +
             `learning rate scale now ${this.state.lrScale}`;
         log.warn(`run ${this.runId}: ${message}`);
         appendMetrics(this.dir, [{ kind: "event", step: badStep, message }]);
@@ -369,8 +423,15 @@ export class Trainer {
         this.options.listener?.state?.({ runId: this.runId, state: "running", message });
     }
 
-    private checkpoint(): void {
+    /**
+     * Writes a checkpoint of the current state, unless a weight or moment is not finite: then
+     * nothing is written and the offending tensor is returned.
+     */
+    private checkpoint(): string | undefined {
         const { params, m, v } = this.step.getState();
+        const bad = nonFiniteTensor(params) ?? nonFiniteTensor(m) ?? nonFiniteTensor(v);
+        if (bad) return bad;
+        if (this.state.step > this.rolledBackTo) this.rollbacksInARow = 0;
         writeCheckpoint(this.dir, {
             modelConfig: this.modelConfig,
             tokenizer: this.data.tokenizer.toJSON(),
@@ -382,6 +443,7 @@ export class Trainer {
         this.record.step = this.state.step;
         this.record.lastLoss = this.lastLoss;
         writeRunRecord(this.dir, this.record);
+        return undefined;
     }
 
     private finish(state: RunState, message?: string): TrainResult {
