@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { provision, repoRoot } from "./provision.mjs";
+import { missingSharedMaterial } from "./unit.mjs";
 
 const args = process.argv.slice(2);
 const skipE2e = args.includes("--no-e2e") || process.env.LM_LAB_SKIP_E2E === "1";
@@ -23,6 +24,13 @@ const failures = [];
 
 async function main() {
     if (!e2eOnly) {
+        // Checked before anything runs, so that a checkout without it fails with one message.
+        const missing = missingSharedMaterial();
+        if (missing) {
+            process.stdout.write(`FAILED: ${missing}\n0 passed, 1 failed\n`);
+            process.exitCode = 1;
+            return;
+        }
         const unit = await runCounted(
             "unit tests",
             [process.execPath, "scripts/unit.mjs"],
