@@ -1,6 +1,7 @@
 // Starts code-server on 127.0.0.1 with LM Lab installed and a folder open, isolated from the
 // user's own editor state, and stops it with its whole process group. Used by `npm start` and
-// the real-editor tests.
+// the real-editor tests. A watchdog process (this file run with --watchdog) stops code-server and
+// removes its state folder if the launcher dies without stopping it, even by SIGKILL.
 import { spawn } from "node:child_process";
 import {
     existsSync,
@@ -15,6 +16,7 @@ import {
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { codeServerEntryPath, repoRoot } from "./provision.mjs";
 
 /**
@@ -78,7 +80,9 @@ export async function startCodeServer(options) {
         exited = true;
     });
     liveGroups.add(child.pid);
+    const watchdog = startWatchdog(child.pid, options.stateDir ? undefined : stateDir, logFd);
     const stop = async () => {
+        watchdog.kill("SIGKILL");
         await stopGroup(child.pid);
         liveGroups.delete(child.pid);
         // A state folder made here is ours to remove; a caller's is left to the caller.
@@ -108,6 +112,43 @@ export function freePort() {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+/**
+ * Starts the watchdog for code-server's process group `pid`: a detached process reading a pipe
+ * from this one. The kernel closes the pipe when this process ends in any way, SIGKILL included;
+ * the watchdog then stops the group and removes `stateDir` (if given). It exits by itself once
+ * the group is gone, and stop() ends it first so that it never races a normal shutdown.
+ */
+function startWatchdog(pid, stateDir, logFd) {
+    const watchdog = spawn(
+        process.execPath,
+        [fileURLToPath(import.meta.url), "--watchdog", String(pid), stateDir ?? ""],
+        { detached: true, stdio: ["pipe", "ignore", logFd] },
+    );
+    // Neither the process nor its pipe may keep this one alive.
+    watchdog.unref();
+    watchdog.stdin.unref();
+    watchdog.stdin.on("error", () => {
+        // The watchdog died first (killed by stop()); nothing is left to tell it.
+    });
+    return watchdog;
+}
+
+/** The watchdog's body: wait for the launcher's pipe to close, then clean up after it. */
+async function runWatchdog(pid, stateDir) {
+    const groupGone = setInterval(() => {
+        if (!groupAlive(pid)) process.exit(0);
+    }, 1000);
+    await new Promise((resolveEnd) => {
+        process.stdin.on("close", resolveEnd);
+        process.stdin.on("end", resolveEnd);
+        process.stdin.on("error", resolveEnd);
+        process.stdin.resume();
+    });
+    clearInterval(groupGone);
+    await stopGroup(pid);
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+}
 
 /**
  * Process groups started here and not yet stopped. code-server runs in its own group, so it would
@@ -272,4 +313,16 @@ function groupAlive(pid) {
 function tail(path) {
     if (!existsSync(path)) return "(no log)";
     return readFileSync(path, "utf8").split("\n").slice(-30).join("\n");
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === "--watchdog") {
+    const [, , , pid, stateDir] = process.argv;
+    runWatchdog(Number(pid), stateDir || undefined).then(
+        () => process.exit(0),
+        (err) => {
+            // stderr is code-server's log file, where a failed cleanup is worth finding.
+            process.stderr.write(`lm-lab watchdog: ${err.stack ?? err}\n`);
+            process.exit(1);
+        },
+    );
 }
