@@ -2,9 +2,13 @@
 // model's GptConfig. Every check runs before a run folder is created, so a bad setting
 // never leaves anything behind.
 
+import { totalmem } from "node:os";
 import type { TrainConfig } from "../../protocol";
 import { UserError, type GptConfig } from "../types";
 import { defaultPreset, getPreset } from "./presets";
+
+/** The longest context a run may train with; attention grows with its square. */
+export const maxBlockSize = 8192;
 
 /** Settings as a user gives them: the corpus and folder, a preset, and single overrides. */
 export type TrainSettings = Partial<TrainConfig> & Pick<TrainConfig, "out">;
@@ -85,6 +89,31 @@ export function validateTrainConfig(c: TrainConfig): void {
     if (typeof c.bias !== "boolean")
         throw new UserError(`bias must be true or false, found ${String(c.bias)}.`);
     if (c.threads !== undefined) nonNegativeInteger("threads", c.threads);
+    if (c.block_size > maxBlockSize) {
+        throw new UserError(
+            `block_size must be at most ${maxBlockSize}, found ${c.block_size}: attention memory grows with its square.`,
+        );
+    }
+    const needed = trainingMemoryEstimate(c);
+    if (needed > totalmem()) {
+        throw new UserError(
+            `These sizes need about ${gib(needed)} GiB of memory to train (batch_size ${c.batch_size}, ` +
+                `block_size ${c.block_size}, n_layer ${c.n_layer}, n_head ${c.n_head}, n_embd ${c.n_embd}); ` +
+                `this machine has ${gib(totalmem())} GiB. Use smaller values.`,
+        );
+    }
+}
+
+/**
+ * A lower bound on the bytes one training step keeps alive, vocabulary aside: per layer the
+ * attention scores and probabilities (B·H·T² each, kept for the backward pass) and about 16
+ * activations of B·T·C; and the weights with their gradients and two AdamW moments.
+ */
+export function trainingMemoryEstimate(c: TrainConfig): number {
+    const [B, T, C, H, L] = [c.batch_size, c.block_size, c.n_embd, c.n_head, c.n_layer];
+    const activations = L * (2 * B * H * T * T + 16 * B * T * C);
+    const weights = L * 12 * C * C + T * C;
+    return 4 * (activations + 4 * weights);
 }
 
 /** The model a run trains, once the tokenizer (and so the vocabulary size) is known. */
@@ -103,6 +132,10 @@ export function modelConfigFor(c: TrainConfig, vocabSize: number): GptConfig {
         attention: c.objective === "mlm" ? "bidirectional" : "causal",
         objective: c.objective,
     };
+}
+
+function gib(bytes: number): string {
+    return (bytes / 2 ** 30).toFixed(1);
 }
 
 function integer(name: string, value: number): void {

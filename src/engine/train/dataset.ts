@@ -65,8 +65,14 @@ export async function prepareData(
             maskId: tok.maskId,
             vocabSize: tok.vocabSize,
             specialIds: tok.specialIds,
-            label: part === "train" ? "training split" : "validation split",
+            label:
+                part === "train"
+                    ? "training split (the first 90 % of the text)"
+                    : "validation split (the last 10 % of the text)",
         });
+    // Evaluation makes its samplers later; made once now, the validation split is checked
+    // (long enough for one block) before a run folder exists, not at the first evaluation.
+    make("val", config.seed);
     return {
         tokenizer: tok,
         train: make("train", config.seed),

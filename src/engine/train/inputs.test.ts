@@ -49,6 +49,32 @@ test("bad corpora are refused and no run folder is created", async () => {
         /missing\.txt/,
     );
     assert.ok(!existsSync(join(dir, "r-missing")));
+
+    // Long enough to train on, but its last 10 % is shorter than one block: refused up front.
+    await refused(
+        () =>
+            Trainer.create({
+                ...tinySettings(corpus, join(dir, "r-val")),
+                data: [],
+                text: "hello world hello world hello world",
+            }),
+        /validation split \(the last 10 % of the text\) is too short: 4 tokens, but a block size of 16 needs at least 17/,
+    );
+    assert.ok(!existsSync(join(dir, "r-val")));
+});
+
+test("a run folder path that is a file, or lies below one, is refused", async () => {
+    const file = join(dir, "a-file.txt");
+    writeFileSync(file, "not a folder");
+    await refused(
+        () => Trainer.create(tinySettings(corpus, file)),
+        /a-file\.txt is an existing file, not a folder/,
+    );
+    await refused(
+        () => Trainer.create(tinySettings(corpus, join(file, "run"))),
+        /cannot be created: .*a-file\.txt is a file, not a folder/,
+    );
+    assert.equal(readFileSync(file, "utf8"), "not a folder");
 });
 
 test("negative, zero or NaN learning rates and nonsense sizes are refused before any write", async () => {
@@ -58,6 +84,11 @@ test("negative, zero or NaN learning rates and nonsense sizes are refused before
         [{ lr: Number.NaN }, /lr must be a finite number > 0, found NaN/],
         [{ n_embd: 30, n_head: 4 }, /n_embd \(30\) must be divisible by n_head \(4\)/],
         [{ block_size: 0 }, /block_size must be at least 1/],
+        [{ block_size: 100_000 }, /block_size must be at most 8192, found 100000/],
+        [
+            { batch_size: 4096, block_size: 8192, n_layer: 48 },
+            /These sizes need about \d+\.\d GiB of memory to train .*this machine has/,
+        ],
     ] as const) {
         const out = join(dir, "r-bad");
         await refused(() => Trainer.create(tinySettings(corpus, out, more)), pattern);

@@ -3,7 +3,7 @@
 // Checkpoint files live beside them and are handled by checkpoint.ts.
 
 import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { MetricsRecord, RunState, RunSummary, TrainConfig } from "../../protocol";
 import { writeFileAtomic, writeJsonAtomic } from "../io/atomic";
 import { log } from "../log";
@@ -13,7 +13,10 @@ import { hasCheckpoint } from "./checkpoint";
 /** The contents of `run.json`. */
 export interface RunRecord {
     runId: string;
+    /** Its data files are absolute paths (older runs may hold paths relative to `cwd`). */
     config: TrainConfig;
+    /** The working directory of the `train` that created the run. */
+    cwd?: string;
     createdAt: string;
     updatedAt: string;
     state: RunState;
@@ -26,7 +29,10 @@ export interface RunRecord {
 export const runFile = "run.json";
 export const metricsFile = "metrics.jsonl";
 
-/** Reads `run.json`, or throws a UserError saying the folder is not a run. */
+/**
+ * Reads `run.json`, or throws a UserError saying the folder is not a run. Relative data paths
+ * (written by older versions) come back absolute: see `resolveDataPath`.
+ */
 export function readRunRecord(dir: string): RunRecord {
     const path = join(dir, runFile);
     if (!existsSync(path)) {
@@ -46,7 +52,22 @@ export function readRunRecord(dir: string): RunRecord {
     ) {
         throw new UserError(`${path} does not describe a run (config and step are required).`);
     }
+    if (Array.isArray(record.config.data)) {
+        record.config.data = record.config.data.map((file) => resolveDataPath(dir, record, file));
+    }
     return record;
+}
+
+/**
+ * A data path of a run as an absolute path. A relative one was relative to the directory the run
+ * was created from: the recorded `cwd` if there is one, else most likely the run folder's parent
+ * (`train --out DIR` from there); the first candidate where the file exists wins.
+ */
+export function resolveDataPath(dir: string, record: Pick<RunRecord, "cwd">, file: string): string {
+    if (isAbsolute(file)) return file;
+    const bases = [record.cwd, dirname(resolve(dir))].filter((b): b is string => !!b);
+    const candidates = bases.map((base) => resolve(base, file));
+    return candidates.find((path) => existsSync(path)) ?? candidates[0];
 }
 
 export function writeRunRecord(dir: string, record: RunRecord): void {

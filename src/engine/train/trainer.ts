@@ -8,8 +8,8 @@
 // continue and stop act between steps; stop writes a checkpoint first, so cancelling never
 // loses the run.
 
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type {
     EvalPoint,
     RunState,
@@ -48,6 +48,7 @@ import {
     writeRunRecord,
     type RunRecord,
 } from "./runFolder";
+import { acquireRunLock, lockFile, type RunLock } from "./runLock";
 import { lrAt } from "./schedule";
 import type { TrainStep } from "./step";
 
@@ -97,6 +98,7 @@ export class Trainer {
     static async create(settings: TrainSettings, options: TrainerOptions = {}): Promise<Trainer> {
         const config = resolveTrainConfig(settings);
         const dir = resolve(config.out);
+        checkCanBeFolder(dir);
         if (existsSync(dir) && readdirSync(dir).length > 0) {
             throw new UserError(
                 `The run folder ${dir} already exists and is not empty. Choose a new folder, or resume that run.`,
@@ -108,30 +110,47 @@ export class Trainer {
         const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${process.pid}`;
         const record: RunRecord = {
             runId,
-            config: { ...config, out: dir },
+            // Absolute paths: resume and eval may run from any directory.
+            config: { ...config, out: dir, data: config.data.map((file) => resolve(file)) },
+            cwd: process.cwd(),
             createdAt: new Date().toISOString(),
             updatedAt: "",
             state: "starting",
             step: 0,
         };
         mkdirSync(dir, { recursive: true });
-        const trainer = new Trainer(
-            dir,
-            record,
-            modelConfig,
-            data,
-            step,
-            options,
-            freshState(data.train),
-        );
-        writeRunRecord(dir, record);
-        // A checkpoint at step 0 gives rollback and resume a starting point from the outset.
-        trainer.checkpoint();
-        appendMetrics(dir, [
-            { kind: "event", step: 0, message: `created (${describe(config, modelConfig)})` },
-        ]);
-        log.info(`run ${runId} in ${dir}: ${JSON.stringify(record.config)}`);
-        return trainer;
+        const lock = acquireRunLock(dir, "train");
+        try {
+            // Another process may have filled the folder since the check above.
+            const found = readdirSync(dir).filter((name) => name !== lockFile);
+            if (found.length > 0) {
+                throw new UserError(
+                    `The run folder ${dir} is no longer empty (it now holds ${found[0]}). Choose a new folder.`,
+                );
+            }
+            const trainer = new Trainer(
+                dir,
+                record,
+                modelConfig,
+                data,
+                step,
+                options,
+                freshState(data.train),
+                lock,
+            );
+            writeRunRecord(dir, record);
+            // A checkpoint at step 0 gives rollback and resume a starting point from the outset.
+            trainer.checkpoint();
+            appendMetrics(dir, [
+                { kind: "event", step: 0, message: `created (${describe(config, modelConfig)})` },
+            ]);
+            log.info(`run ${runId} in ${dir}: ${JSON.stringify(record.config)}`);
+            return trainer;
+        } catch (e) {
+            lock.release();
+            await step.dispose();
+            throw e;
+        }
     }
 
     /**
@@ -144,6 +163,24 @@ export class Trainer {
         options: TrainerOptions = {},
     ): Promise<Trainer> {
         const dir = resolve(dirArg);
+        readRunRecord(dir);
+        const lock = acquireRunLock(dir, "resume");
+        try {
+            return await Trainer.resumeLocked(dir, lock, more, options);
+        } catch (e) {
+            lock.release();
+            throw e;
+        }
+    }
+
+    /** `resume` once this process holds the folder's lock. */
+    private static async resumeLocked(
+        dir: string,
+        lock: RunLock,
+        more: { maxIters?: number; tokenizer?: string },
+        options: TrainerOptions,
+    ): Promise<Trainer> {
+        // Read under the lock: the run may have moved on since a look without it.
         const record = readRunRecord(dir);
         const ckpt = readCheckpoint(dir);
         const config: TrainConfig = { ...record.config, out: dir };
@@ -157,14 +194,28 @@ export class Trainer {
         const tokenizer = tokenizerFromCheckpoint(dir, ckpt, more.tokenizer);
         const data = await prepareData(config, tokenizer);
         const step = await createTrainStep(ckpt.modelConfig, config, options);
-        step.setState({ params: ckpt.params, m: ckpt.m, v: ckpt.v });
-        data.train.setState(ckpt.state.sampler);
+        try {
+            step.setState({ params: ckpt.params, m: ckpt.m, v: ckpt.v });
+            data.train.setState(ckpt.state.sampler);
+        } catch (e) {
+            await step.dispose();
+            throw e;
+        }
 
         // Nothing on disk changes until every check above has passed.
         truncateMetrics(dir, ckpt.state.step);
         record.config = config;
         record.step = ckpt.state.step;
-        const trainer = new Trainer(dir, record, ckpt.modelConfig, data, step, options, ckpt.state);
+        const trainer = new Trainer(
+            dir,
+            record,
+            ckpt.modelConfig,
+            data,
+            step,
+            options,
+            ckpt.state,
+            lock,
+        );
         appendMetrics(dir, [
             { kind: "event", step: ckpt.state.step, message: "resumed from checkpoint" },
         ]);
@@ -194,6 +245,8 @@ export class Trainer {
         private readonly step: TrainStep,
         private readonly options: TrainerOptions,
         private state: TrainerState,
+        /** Held from creation until the loop has ended (or `release()` for a run never started). */
+        private readonly lock: RunLock,
     ) {
         this.injections = [...(options.injectNonFiniteAt ?? [])];
         this.lastLoss = record.lastLoss;
@@ -226,8 +279,24 @@ export class Trainer {
 
     /** Runs to `max_iters` or until stopped; the same promise for repeated calls. */
     run(): Promise<TrainResult> {
-        this.running ??= this.loop().finally(() => this.step.dispose());
+        this.running ??= this.loop().finally(async () => {
+            try {
+                await this.step.dispose();
+            } finally {
+                this.lock.release();
+            }
+        });
         return this.running;
+    }
+
+    /** Gives up a trainer that will not run: frees its session and its folder's lock. */
+    async release(): Promise<void> {
+        if (this.running) {
+            await this.stop();
+            return;
+        }
+        this.lock.release();
+        await this.step.dispose();
     }
 
     pause(): void {
@@ -483,6 +552,22 @@ export class Trainer {
 export function median(sorted: number[]): number {
     const mid = sorted.length >> 1;
     return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Refuses a run folder path that is a file, or lies below one, before anything is created. */
+function checkCanBeFolder(dir: string): void {
+    let existing = dir;
+    while (!existsSync(existing)) {
+        const parent = dirname(existing);
+        if (parent === existing) return;
+        existing = parent;
+    }
+    if (statSync(existing).isDirectory()) return;
+    throw new UserError(
+        existing === dir
+            ? `The run folder ${dir} is an existing file, not a folder. Choose a new folder for the run.`
+            : `The run folder ${dir} cannot be created: ${existing} is a file, not a folder.`,
+    );
 }
 
 function freshState(sampler: BatchSampler): TrainerState {
