@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { colorBarTicks, gridGeometry, gridHit, headViewGeometry, headViewHit, heatmapGeometry, heatmapHit, labelStep } from "./geometry";
+import { colorBarTicks, gridGeometry, gridHit, headViewGeometry, headViewHit, heatmapGeometry, heatmapHit, labelRoom, labelStep } from "./geometry";
 
 test("the heatmap fits its pane square, with whole-pixel cells when they are 3 px or more", () => {
     const geo = heatmapGeometry(45, 500, 420, 60);
@@ -72,4 +72,22 @@ test("colour bar ticks sit on the square-root scale for weights and at min/mid/m
         { t: 0.5, label: "2.00" },
         { t: 1, label: "6.00" },
     ]);
+});
+
+test("the label room fits the axis titles even when every token label is one character", () => {
+    // Single characters measure about 7 px; "query ↓" about 40 px. The titles are drawn
+    // right-aligned 6 px left of the matrix, so they start at left - 6 - title, which must be >= 0.
+    // The key title's baseline sits 20 px above the matrix; its glyphs rise about 10 px above that.
+    const labelFontAscent = 10;
+    for (const [widest, title] of [[7, 40], [7, 52], [60, 40], [300, 40]]) {
+        const room = labelRoom(widest, title);
+        const geo = heatmapGeometry(45, 800, 700, room);
+        assert.ok(geo.left - 6 - title >= 0, `labels ${widest} px, title ${title} px: left ${geo.left}`);
+        assert.ok(geo.top - 20 - labelFontAscent >= 0, `top ${geo.top}`);
+        assert.ok(room >= widest || room === 110, `room ${room} for labels of ${widest} px`);
+    }
+    assert.equal(labelRoom(7, 40), 40);
+    assert.equal(labelRoom(60.2, 40), 61);
+    assert.equal(labelRoom(300, 40), 110);
+    assert.equal(labelRoom(3, 10), 24);
 });

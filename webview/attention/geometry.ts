@@ -7,6 +7,17 @@
 export const labelFont = 11;
 /** Room for a token label: longer tokens are clipped with an ellipsis. */
 export const labelChars = 14;
+/** The heatmap's axis titles, drawn right-aligned in the corner left of the column labels. */
+export const axisTitles = { key: "key →", query: "query ↓" } as const;
+
+/**
+ * Room (CSS px) for the labels left of and above the heatmap: the widest token label, but at
+ * least what the axis titles need, since they share that corner and single-character labels
+ * alone would leave them clipped at the pane's edge; at most 110 px.
+ */
+export function labelRoom(widestLabel: number, widestTitle: number): number {
+    return Math.ceil(Math.min(110, Math.max(24, widestLabel, widestTitle)));
+}
 
 export interface GridGeometry {
     cell: number;

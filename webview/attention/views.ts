@@ -6,7 +6,7 @@
 import { colormapRgb, matrixPixels, normalizer, type Normalizer } from "../shared/colormap";
 import { themeColor } from "../shared/dom";
 import { visibleText } from "../shared/tokenText";
-import { colorBarTicks, labelChars, labelFont, type GridGeometry, type HeatmapGeometry } from "./geometry";
+import { axisTitles, colorBarTicks, labelChars, labelFont, labelRoom, type GridGeometry, type HeatmapGeometry } from "./geometry";
 
 export interface HeadData {
     layer: number;
@@ -75,13 +75,16 @@ export function matrixImage(values: Float32Array, n: number, kind: "probs" | "sc
     return { canvas, norm, kind };
 }
 
-/** Width that the longest (clipped) token label needs at the label font, at most 110 px. */
+/** Width that the longest (clipped) token label and the axis titles need (see labelRoom). */
 export function labelWidth(tokens: string[]): number {
     const ctx = measureContext();
-    ctx.font = `${labelFont}px ${themeColors().editorFont}`;
+    const colors = themeColors();
+    ctx.font = `${labelFont}px ${colors.editorFont}`;
     let widest = 0;
     for (const t of tokens) widest = Math.max(widest, ctx.measureText(tokenLabel(t)).width);
-    return Math.ceil(Math.min(110, Math.max(24, widest)));
+    ctx.font = titleFont(colors);
+    const title = Math.max(ctx.measureText(axisTitles.key).width, ctx.measureText(axisTitles.query).width);
+    return labelRoom(widest, title);
 }
 
 /** Blits the matrix, labels the axes (every `geo.step`-th token) and draws the colour bar. */
@@ -100,12 +103,12 @@ export function drawHeatmap(canvas: HTMLCanvasElement, image: MatrixImage, token
         ctx.font = `${labelFont}px ${colors.editorFont}`;
         ctx.fillStyle = colors.fg;
         for (let i = 0; i < n; i += step) drawAxisLabels(ctx, geo, i, tokenLabel(tokens[i]));
-        ctx.font = `${labelFont - 1}px ${colors.uiFont}`;
+        ctx.font = titleFont(colors);
         ctx.fillStyle = colors.muted;
         ctx.textAlign = "right";
         ctx.textBaseline = "alphabetic";
-        ctx.fillText("key →", left - 6, top - 20);
-        ctx.fillText("query ↓", left - 6, top - 6);
+        ctx.fillText(axisTitles.key, left - 6, top - 20);
+        ctx.fillText(axisTitles.query, left - 6, top - 6);
     }
     drawColorBar(ctx, image, geo, colors);
 }
@@ -250,4 +253,9 @@ let measure: OffscreenCanvasRenderingContext2D | undefined;
 function measureContext(): OffscreenCanvasRenderingContext2D {
     measure ??= new OffscreenCanvas(1, 1).getContext("2d")!;
     return measure;
+}
+
+/** The axis titles' font, shared by drawing and measuring so that the room fits what is drawn. */
+function titleFont(colors: ThemeColors): string {
+    return `${labelFont - 1}px ${colors.uiFont}`;
 }
