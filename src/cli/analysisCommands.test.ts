@@ -2,7 +2,7 @@
 // ranges, log-probs, ranks, entropies, top-k; log-likelihood, perplexity) and bad input exits non-zero.
 
 import assert from "node:assert/strict";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -76,4 +76,35 @@ test("bad arguments and bad input exit non-zero with a message", async () => {
         assert.match(err, /lm-lab analyze: /);
     }
     assert.notEqual((await run("export", ["--model", dir, "--format", "zip", "--out", dir])).code, 0);
+});
+
+test("--file gets the corpus checks; --threads and --max-tokens must be sensible", async () => {
+    const latin1 = join(dir, "latin1.txt");
+    writeFileSync(latin1, Buffer.from("caf\xe9 au lait", "latin1"));
+    const binary = join(dir, "bin.dat");
+    writeFileSync(binary, Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0x08, 0x00]));
+    const cases: [string, string[], RegExp][] = [
+        ["analyze", ["--file", latin1], /--file .*latin1\.txt is not valid UTF-8: bad byte sequence at offset 3/],
+        ["attention", ["--file", binary], /--file .*bin\.dat looks binary: NUL byte at offset 4/],
+        ["analyze", ["--file", join(dir, "absent.txt")], /--file .*absent\.txt cannot be read \(ENOENT\)/],
+        ["analyze", ["--text", "x", "--threads", "-1"], /--threads must be 0 or more, found -1/],
+        ["generate", ["--prompt", "x", "--max-tokens", "0"], /--max-tokens must be at least 1, found 0/],
+        ["analyze", ["--text", "x y", "--max-tokens", "0"], /--max-tokens must be at least 1, found 0/],
+    ];
+    for (const [name, argv, pattern] of cases) {
+        const { code, out, err } = await run(name, ["--model", dir, ...argv]);
+        assert.equal(code, 2, `${name} ${argv.join(" ")}: ${err}`);
+        assert.match(err, pattern);
+        assert.equal(out, "");
+    }
+});
+
+test("generate's text mode prints only the text on stdout; the stop reason goes to stderr", async () => {
+    const args = ["--model", dir, "--prompt", "Hello", "--max-tokens", "4", "--seed", "4"];
+    const text = await run("generate", args);
+    const json = JSON.parse((await run("generate", [...args, "--json"])).out);
+    assert.equal(text.code, 0);
+    assert.equal(text.out, json.text + "\n");
+    assert.ok(!text.out.includes("[length]"));
+    assert.match(text.err, /\[stopped: length\]/);
 });

@@ -2,8 +2,8 @@
 // (LM Lab run folder, Hugging Face GPT-2 folder, .onnx file). With --json each prints one JSON
 // document on stdout (the protocol's result types); without it, a readable table or the text.
 
-import { readFileSync } from "node:fs";
 import { analyze } from "../engine/analysis/analyze";
+import { readTextFile } from "../engine/data/corpus";
 import { attention } from "../engine/analysis/attention";
 import { generate } from "../engine/analysis/generate";
 import { loadModel } from "../engine/io/loadModel";
@@ -41,6 +41,9 @@ export async function runAnalysisCommand(name: string, argv: string[], io: Comma
         if (positionals.length > 0) throw new UserError(`unexpected argument "${positionals[0]}"`);
         if (options.json) log.setStderr(false);
         if (typeof options.model !== "string") throw new UserError("--model PATH is required (a model folder or .onnx file)");
+        if (options.maxTokens !== undefined && (options.maxTokens as number) < 1) {
+            throw new UserError(`--max-tokens must be at least 1, found ${options.maxTokens as number}`);
+        }
         const model = await loadModel(options.model, {
             tokenizer: options.tokenizer as string | undefined,
             ...runtimeFrom(options),
@@ -148,7 +151,12 @@ const commands: Record<string, Command> = {
                     options.json ? undefined : (text) => io.out(text),
                     controller.signal,
                 );
-                io.out(options.json ? JSON.stringify(result) + "\n" : `\n[${result.stopped}]\n`);
+                if (options.json) io.out(JSON.stringify(result) + "\n");
+                else {
+                    // Stdout holds the generated text only; why it stopped is a note on stderr.
+                    io.out("\n");
+                    io.err(`[stopped: ${result.stopped}]\n`);
+                }
             } finally {
                 process.removeListener("SIGINT", onInterrupt);
             }
@@ -195,13 +203,8 @@ function printResult<T>(io: CommandOutput, options: Options, result: T, table: (
 function inputText(options: Options): string {
     if (options.text !== undefined && options.file !== undefined) throw new UserError("give either --text or --file, not both");
     if (typeof options.text === "string") return options.text;
-    if (typeof options.file === "string") {
-        try {
-            return readFileSync(options.file, "utf8");
-        } catch (err) {
-            throw new UserError(`cannot read --file ${options.file}: ${(err as Error).message}`);
-        }
-    }
+    // The corpus reader's checks: missing, binary and non-UTF-8 files are refused, not misread.
+    if (typeof options.file === "string") return readTextFile(options.file, "--file");
     throw new UserError("--text T or --file F is required");
 }
 

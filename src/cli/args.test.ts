@@ -12,6 +12,7 @@ const specs: OptionSpec[] = [
     { name: "bias", kind: "boolean", negatable: true, help: "biases" },
     { name: "json", kind: "boolean", help: "json" },
     { name: "tokenizer", kind: "choice", choices: ["char", "bpe"], help: "tokenizer" },
+    { name: "out", kind: "string", help: "folder" },
 ];
 
 function fails(argv: string[], pattern: RegExp): void {
@@ -55,8 +56,10 @@ test("negative numbers are values, and NaN reaches validation as NaN", () => {
 
 test("bad arguments give messages naming the flag", () => {
     fails(["--learning-rate", "1"], /Unknown option --learning-rate/);
-    fails(["--lr"], /--lr needs a value \(a number\)/);
-    fails(["--lr", "--json"], /--lr needs a value/);
+    fails(["--lr"], /^--lr needs a number\.$/);
+    fails(["--lr", "--json"], /^--lr needs a number\.$/);
+    fails(["--out"], /^--out needs a value\.$/);
+    fails(["--tokenizer"], /^--tokenizer needs one of char, bpe\.$/);
     fails(["--lr", "fast"], /--lr needs a number; found "fast"/);
     fails(["--lr", "0x10"], /--lr needs a number/);
     fails(["--n-layer", "2.5"], /--n-layer needs an integer; found "2.5"/);

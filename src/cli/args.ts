@@ -80,7 +80,7 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
         if (inline === undefined) {
             const next = argv[i + 1];
             if (next === undefined || (next.startsWith("--") && next.length > 2)) {
-                throw new UserError(`--${name} needs a value (${describeKind(spec)}).`);
+                throw new UserError(`--${name} needs ${describeKind(spec)}.`);
             }
             inline = argv[++i];
         }

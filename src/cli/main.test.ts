@@ -8,6 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../../test/support/paths";
+import { availableBackends } from "../engine/runtime";
 import { readCheckpoint } from "../engine/train/checkpoint";
 import { smallCorpus, tempDir } from "../engine/train/testSupport";
 
@@ -35,7 +36,7 @@ test("bad arguments exit with code 2 and say what is wrong", () => {
             ["train", "--data", corpus, "--out", "x", "--learning-rate", "1"],
             /Unknown option --learning-rate/,
         ],
-        [["train", "--data", corpus, "--out"], /--out needs a value/],
+        [["train", "--data", corpus, "--out"], /lm-lab train: --out needs a value\.\n/],
         [
             ["train", "--data", corpus, "--out", "x", "--lr", "fast"],
             /--lr needs a number; found "fast"/,
@@ -55,7 +56,13 @@ test("bad arguments exit with code 2 and say what is wrong", () => {
         [["train", "--data", corpus], /--out DIR is required/],
         [["train", "--preset", "huge", "--data", corpus, "--out", "x"], /Unknown preset "huge"/],
         [["resume"], /exactly one run folder/],
-        [["frobnicate"], /Unknown command "frobnicate"/],
+        [["frobnicate"], /^lm-lab: unknown command "frobnicate"\. Commands: train, resume, eval/],
+        [["eval", "x", "--threads", "-1"], /--threads must be 0 or more, found -1/],
+        [["train", "--data", corpus, "--out", corpus], /corpus\.txt is an existing file, not a folder/],
+        [
+            ["train", "--data", corpus, "--out", "x", "--block-size", "100000"],
+            /block_size must be at most 8192, found 100000/,
+        ],
         [
             ["train", "--data", corpus, "--out", "x", "--ep", "gpu"],
             /--ep: unknown execution provider "gpu"/,
@@ -103,6 +110,33 @@ test("--help prints the usage and each command's options", () => {
     ]) {
         assert.ok(t.stdout.includes(flag), `train --help lists ${flag}`);
     }
+    assert.match(t.stdout, /result" line with\nsnake_case fields \(run_id, val_loss, ms_per_iter_median/);
+});
+
+test(
+    "--ep cuda without CUDA prints our warning and not ONNX Runtime's own error line",
+    { skip: availableBackends().includes("cuda") && "the CUDA provider is installed here" },
+    () => {
+        const model = join(repoRoot, "models", "default");
+        const r = lmLab("analyze", "--model", model, "--text", "hello there", "--ep", "cuda");
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stderr, /execution provider cuda failed to initialise/);
+        assert.ok(!r.stderr.includes("[E:onnxruntime"), r.stderr);
+    },
+);
+
+test("a diverging run fails with exit code 1 and says why in its result line", () => {
+    const out = join(dir, "diverges");
+    const r = lmLab(
+        "train", "--preset", "tiny", "--data", corpus, "--out", out, "--iters", "5", "--lr", "1e9", "--json",
+    );
+    assert.equal(r.code, 1, r.stderr);
+    const result = lastJson(r.stdout);
+    assert.equal(result.state, "failed");
+    assert.equal(result.step, 0);
+    assert.match(String(result.message), /diverged again after 8 rollbacks in a row: loss explosion/);
+    assert.match(r.stderr, /error: The run diverged/);
+    assert.ok(!r.stderr.includes("    at "), "no stack trace");
 });
 
 test("train, eval and bench end with their JSON result lines", () => {

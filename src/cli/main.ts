@@ -4,6 +4,7 @@
 import { log } from "../engine/log";
 import { UserError } from "../engine/types";
 import { infoCommand, infoCommandHelp, versionLine } from "./infoCommand";
+import { silenceBufferDeprecation } from "./nodeWarnings";
 import {
     benchCommand,
     evalCommand,
@@ -13,6 +14,7 @@ import {
 } from "./trainCommands";
 
 const analysisNames = ["analyze", "attention", "generate", "export"];
+const commandNames = ["train", "resume", "eval", "bench", ...analysisNames, "info"];
 
 const usage = `Usage: lm-lab <command> [options]
 
@@ -38,6 +40,7 @@ Run "lm-lab <command> --help" for a command's options. --json prints JSON lines.
 /** Runs one command line (without node and the script) and returns the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
     const [command, ...rest] = argv;
+    silenceBufferDeprecation();
     // Stdout belongs to the command's output; with --json the log stays quiet except errors.
     if (rest.includes("--json")) log.setLevel("error");
     try {
@@ -73,9 +76,11 @@ export async function runCli(argv: string[]): Promise<number> {
                         require("./analysisCommands") as typeof import("./analysisCommands");
                     return await runAnalysisCommand(command, rest);
                 }
-                throw new UserError(
-                    `Unknown command "${command}". Commands: train, resume, eval, bench, ${analysisNames.join(", ")}, info.`,
+                process.stderr.write(
+                    `lm-lab: unknown command "${command}". Commands: ${commandNames.join(", ")}; ` +
+                        `"lm-lab --help" describes them.\n`,
                 );
+                return 2;
         }
     } catch (e) {
         if (e instanceof UserError) {

@@ -2,6 +2,7 @@
 // help), and their reading into the runtime options the engine's session helpers take.
 
 import { parseExecutionProviders, type ExecutionProviderName } from "../engine/runtime";
+import { UserError } from "../engine/types";
 import type { OptionSpec } from "./args";
 
 /** --threads and --ep. */
@@ -23,11 +24,15 @@ export function outputOptions(jsonHelp: string): OptionSpec[] {
     ];
 }
 
-/** The parsed --threads and --ep; an unknown provider name is a UserError naming --ep. */
+/** The parsed --threads and --ep; a negative thread count or unknown provider is a UserError. */
 export function runtimeFrom(options: Record<string, unknown>): {
     threads: number | undefined;
     executionProviders: ExecutionProviderName[];
 } {
+    const threads = options.threads as number | undefined;
+    if (threads !== undefined && threads < 0) {
+        throw new UserError(`--threads must be 0 or more, found ${threads} (0 = ONNX Runtime's default).`);
+    }
     return {
         threads: options.threads as number | undefined,
         executionProviders: parseExecutionProviders(options.executionProviders, "--ep"),

@@ -51,9 +51,16 @@ const benchSpecs: OptionSpec[] = [
     ...commonOptions,
 ];
 
+/** How --json output is keyed; scripts read the snake_case result line. */
+const jsonNote = `
+With --json, stdout carries one JSON object per line: events ("type" progress, eval, state) with
+the protocol's camelCase fields (runId, valLoss, msPerIter), then one "type":"result" line with
+snake_case fields (run_id, val_loss, ms_per_iter_median, ...), the stable contract for scripts.
+Exit codes: 0 done or stopped, 1 the run failed (e.g. it diverged), 2 bad arguments or input.`;
+
 export const trainCommandHelp: Record<string, string> = {
-    train: `lm-lab train --data FILE... --out DIR [--preset NAME] [options]\n\n${formatOptions(trainSpecs)}`,
-    resume: `lm-lab resume DIR [--iters N] [options]\n\n${formatOptions(resumeSpecs)}`,
+    train: `lm-lab train --data FILE... --out DIR [--preset NAME] [options]\n\n${formatOptions(trainSpecs)}\n${jsonNote}`,
+    resume: `lm-lab resume DIR [--iters N] [options]\n\n${formatOptions(resumeSpecs)}\n${jsonNote}`,
     eval: `lm-lab eval DIR [--eval-iters N] [options]\n\n${formatOptions(evalSpecs)}`,
     bench: `lm-lab bench --data FILE... [--preset NAME] [--iters N] [--warmup N] [options]\n\n${formatOptions(benchSpecs)}`,
 };

@@ -7,12 +7,14 @@ import {
     StreamMessageReader,
     StreamMessageWriter,
 } from "vscode-jsonrpc/node";
+import { silenceBufferDeprecation } from "../cli/nodeWarnings";
 import { log } from "./log";
 import { EngineServer } from "./server";
 
 /** Serves the protocol on stdio until the client goes away, then exits. */
 export function runEngine(): void {
     protectStdout();
+    silenceBufferDeprecation();
     const connection = createMessageConnection(
         new StreamMessageReader(process.stdin),
         new StreamMessageWriter(process.stdout),

@@ -35,6 +35,7 @@ export async function createSession(
     options: RuntimeOptions = {},
 ): Promise<ort.InferenceSession> {
     let providers = executionProviders(options.executionProviders);
+    if (providers.length > 1) quietProviderProbing();
     const dropped: string[] = [];
     for (;;) {
         try {
@@ -129,6 +130,18 @@ export function ortVersion(): string {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+/**
+ * Keeps ONNX Runtime's own logger to fatal messages when GPU providers are tried. A provider that
+ * cannot load makes ORT print a raw error line (e.g. "Failed to load library
+ * libonnxruntime_providers_shared.so") before it throws; the exception reaches createSession,
+ * which logs a clearer warning naming the provider and the fix. ORT fixes its log level when the
+ * first session is created, so this acts only before then, and for the whole process: its other
+ * errors reach the engine as exceptions too, so nothing is lost.
+ */
+function quietProviderProbing(): void {
+    ort.env.logLevel = "fatal";
+}
 
 /** Providers that failed to initialise in this process; later sessions skip them quietly. */
 const failedProviders = new Set<string>();

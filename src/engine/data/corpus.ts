@@ -60,22 +60,25 @@ export function readCorpus(files: readonly string[], inlineText?: string): strin
     return text;
 }
 
-/** Reads one UTF-8 text file (a leading byte-order mark is dropped); see `readCorpus`. */
-export function readTextFile(file: string): string {
+/**
+ * Reads one UTF-8 text file (a leading byte-order mark is dropped); see `readCorpus`. `what`
+ * names the file in errors, e.g. "--file" for a command-line option.
+ */
+export function readTextFile(file: string, what = "corpus file"): string {
     let bytes: Buffer;
     try {
         if (statSync(file).isDirectory())
-            throw new UserError(`corpus file ${file} is a folder, not a text file`);
+            throw new UserError(`${what} ${file} is a folder, not a text file`);
         bytes = readFileSync(file);
     } catch (error) {
         if (error instanceof UserError) throw error;
         throw new UserError(
-            `corpus file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+            `${what} ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
         );
     }
     const nul = bytes.indexOf(0);
     if (nul >= 0)
-        throw new UserError(`corpus file ${file} looks binary: NUL byte at offset ${nul}`);
+        throw new UserError(`${what} ${file} looks binary: NUL byte at offset ${nul}`);
     let control = 0;
     for (const b of bytes)
         if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c) || b === 0x7f)
@@ -83,13 +86,13 @@ export function readTextFile(file: string): string {
     if (bytes.length > 0 && control / bytes.length > 0.1) {
         const percent = ((100 * control) / bytes.length).toFixed(1);
         throw new UserError(
-            `corpus file ${file} looks binary: ${percent} % of its bytes are control characters`,
+            `${what} ${file} looks binary: ${percent} % of its bytes are control characters`,
         );
     }
     const bad = invalidUtf8Offset(bytes);
     if (bad >= 0)
         throw new UserError(
-            `corpus file ${file} is not valid UTF-8: bad byte sequence at offset ${bad}`,
+            `${what} ${file} is not valid UTF-8: bad byte sequence at offset ${bad}`,
         );
     const text = bytes.toString("utf8");
     return text.startsWith("\uFEFF") ? text.slice(1) : text;
