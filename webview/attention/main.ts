@@ -7,7 +7,7 @@ import "@vscode-elements/elements/dist/vscode-radio/index.js";
 import "@vscode-elements/elements/dist/vscode-radio-group/index.js";
 import "@vscode-elements/elements/dist/vscode-toolbar-button/index.js";
 import type { AttentionResult } from "../../src/protocol";
-import { base64ToBytes, base64ToFloat32 } from "../shared/binary";
+import { base64ToFloat32 } from "../shared/binary";
 import { h } from "../shared/dom";
 import { Host } from "../shared/host";
 import { SequenceGate } from "../shared/messages";
@@ -25,7 +25,16 @@ import {
 } from "./geometry";
 import { drawHeadView } from "./headView";
 import { headViewSvg, heatmapSvg } from "./svgExport";
-import { drawGrid, drawHeatmap, drawHeatmapOverlay, labelWidth, matrixImage, type HeadData, type MatrixImage } from "./views";
+import {
+    drawGrid,
+    drawHeatmap,
+    drawHeatmapOverlay,
+    labelWidth,
+    matrixImage,
+    thumbnailImages,
+    type HeadData,
+    type MatrixImage,
+} from "./views";
 import "./style.css";
 
 type Kind = "probs" | "scores";
@@ -49,6 +58,8 @@ const gate = new SequenceGate();
 let state: State = host.state ?? { layer: 0, head: 0, kind: "probs", view: "heatmap" };
 let current: HeadData | undefined;
 let image: MatrixImage | undefined;
+/** The shown result's head thumbnails, decoded once. */
+let thumbs: OffscreenCanvas[] | undefined;
 let labelsWidth = 24;
 let gridGeo: GridGeometry | undefined;
 let geo: HeatmapGeometry | undefined;
@@ -170,7 +181,7 @@ host.listen((msg) => {
     if (msg.type === "attention/show" && gate.accept(msg.seq)) {
         state = { ...state, result: msg.result, layer: 0, head: 0, zoom: 1 };
         errorEl.textContent = "";
-        labelsWidth = labelWidth(tokens());
+        acceptResult();
         acceptHead(msg.result);
     } else if (msg.type === "attention/head" && gate.accept(msg.seq)) {
         acceptHead(msg.result);
@@ -180,10 +191,16 @@ host.listen((msg) => {
 });
 
 if (state.result) {
-    labelsWidth = labelWidth(tokens());
+    acceptResult();
     acceptHead(state.result);
 }
 host.post({ type: "ready", panelId: host.panelId });
+
+/** Derives what every redraw of a new result needs: label room and decoded thumbnails. */
+function acceptResult(): void {
+    labelsWidth = labelWidth(tokens());
+    thumbs = thumbnailImages(state.result?.thumbnails);
+}
 
 function acceptHead(result: AttentionResult): void {
     const first = result.heads[0];
@@ -221,7 +238,6 @@ function renderGrid(): void {
     gridGeo = narrow
         ? gridGeometry(r.nLayer, r.nHead, width, Math.max(160, height * 0.38))
         : gridGeometry(r.nLayer, r.nHead, Math.min(440, width * 0.38), height - 28);
-    const thumbs = r.thumbnails ? { size: r.thumbnails.size, data: base64ToBytes(r.thumbnails.data) } : undefined;
     drawGrid(grid, gridGeo, r.entropy, thumbs, { layer: state.layer, head: state.head });
 }
 

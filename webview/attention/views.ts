@@ -3,6 +3,7 @@
 // offscreen canvas at one pixel per cell and blitted scaled, so a 1,024-token head costs no DOM
 // per cell; resizing, zooming and hovering only blit and redraw labels.
 
+import { base64ToBytes } from "../shared/binary";
 import { colormapRgb, matrixPixels, normalizer, type Normalizer } from "../shared/colormap";
 import { themeColor } from "../shared/dom";
 import { visibleText } from "../shared/tokenText";
@@ -21,12 +22,24 @@ export interface MatrixImage {
     kind: "probs" | "scores";
 }
 
+/**
+ * Every head's thumbnail as an image, in layer-major order. Built once per result, since the grid
+ * is redrawn on each click and resize.
+ */
+export function thumbnailImages(thumbs: { size: number; data: string } | undefined): OffscreenCanvas[] | undefined {
+    if (!thumbs) return undefined;
+    const s = thumbs.size;
+    const data = base64ToBytes(thumbs.data);
+    const count = Math.floor(data.length / (s * s));
+    return Array.from({ length: count }, (_, i) => thumbnail(data, s, i));
+}
+
 /** Draws every head's thumbnail (or its entropy as a colour when there are no thumbnails). */
 export function drawGrid(
     canvas: HTMLCanvasElement,
     geo: GridGeometry,
     entropy: number[][],
-    thumbs: { size: number; data: Uint8Array } | undefined,
+    thumbs: OffscreenCanvas[] | undefined,
     selected: { layer: number; head: number },
 ): void {
     const nLayer = entropy.length;
@@ -48,8 +61,9 @@ export function drawGrid(
         ctx.fillText(`L${l}`, 2, y + cell / 2);
         for (let h = 0; h < nHead; h++) {
             const x = left + h * (cell + gap);
-            if (thumbs) {
-                ctx.drawImage(thumbnail(thumbs, l * nHead + h), x, y, cell, cell);
+            const thumb = thumbs?.[l * nHead + h];
+            if (thumb) {
+                ctx.drawImage(thumb, x, y, cell, cell);
             } else {
                 const [r, g, b] = colormapRgb(1 - (entropy[l]?.[h] ?? 0) / maxEntropy);
                 ctx.fillStyle = `rgb(${r},${g},${b})`;
@@ -234,13 +248,12 @@ function drawColorBar(ctx: CanvasRenderingContext2D, image: MatrixImage, geo: He
     ctx.fillText(image.kind === "probs" ? "weight" : "score", barX, top - 6);
 }
 
-function thumbnail(thumbs: { size: number; data: Uint8Array }, index: number): OffscreenCanvas {
-    const s = thumbs.size;
+function thumbnail(data: Uint8Array, s: number, index: number): OffscreenCanvas {
     const offset = index * s * s;
     const img = new ImageData(s, s);
     for (let i = 0; i < s * s; i++) {
         // Thumbnails hold probabilities as bytes; the square root matches the heatmap's scale.
-        const [r, g, b] = colormapRgb(Math.sqrt(thumbs.data[offset + i] / 255));
+        const [r, g, b] = colormapRgb(Math.sqrt(data[offset + i] / 255));
         img.data.set([r, g, b, 255], i * 4);
     }
     const canvas = new OffscreenCanvas(s, s);
