@@ -5,6 +5,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { paramShapes } from "../model/init";
 import { loadTokenizer } from "../tokenizer";
 import type { GptConfig, Tokenizer } from "../types";
 import { UserError } from "../types";
@@ -26,28 +27,7 @@ export interface Gpt2Checkpoint {
  * listed only when `config.bias` is true; LayerNorm biases always are.
  */
 export function gpt2TensorShapes(config: GptConfig): Map<string, number[]> {
-    const C = config.n_embd;
-    const shapes = new Map<string, number[]>();
-    shapes.set("transformer.wte.weight", [config.vocab_size, C]);
-    shapes.set("transformer.wpe.weight", [config.block_size, C]);
-    const linear = (name: string, inputs: number, outputs: number) => {
-        shapes.set(`${name}.weight`, [inputs, outputs]);
-        if (config.bias) shapes.set(`${name}.bias`, [outputs]);
-    };
-    for (let i = 0; i < config.n_layer; i++) {
-        const h = `transformer.h.${i}`;
-        shapes.set(`${h}.ln_1.weight`, [C]);
-        shapes.set(`${h}.ln_1.bias`, [C]);
-        linear(`${h}.attn.c_attn`, C, 3 * C);
-        linear(`${h}.attn.c_proj`, C, C);
-        shapes.set(`${h}.ln_2.weight`, [C]);
-        shapes.set(`${h}.ln_2.bias`, [C]);
-        linear(`${h}.mlp.c_fc`, C, 4 * C);
-        linear(`${h}.mlp.c_proj`, 4 * C, C);
-    }
-    shapes.set("transformer.ln_f.weight", [C]);
-    shapes.set("transformer.ln_f.bias", [C]);
-    return shapes;
+    return new Map(paramShapes(config));
 }
 
 /** Loads the checkpoint in `dir`; every problem is a `UserError` naming the file and tensor. */

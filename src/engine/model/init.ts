@@ -2,6 +2,7 @@
 // seeded initialisation: N(0, 0.02) weights, residual projections N(0, 0.02 / sqrt(2 n_layer)),
 // zero biases, LayerNorm weight 1 and bias 0.
 
+import { Rng } from "../data/rng";
 import type { GptConfig } from "../types";
 
 /** Every parameter name with its shape, in a fixed order. */
@@ -68,33 +69,11 @@ export function gaussian(seed: number): () => number {
     };
 }
 
-/** xoshiro128**, seeded through splitmix32 so that nearby seeds give unrelated streams. */
+/**
+ * A stream of unsigned 32-bit integers: the xoshiro128** generator of data/rng.ts seeded with
+ * `seed` modulo 2^32 (negative seeds wrap), for callers that only need the raw stream.
+ */
 export function xoshiro128(seed: number): () => number {
-    let x = seed >>> 0;
-    const split = () => {
-        x = (x + 0x9e3779b9) >>> 0;
-        let z = x;
-        z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-        z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-        return (z ^ (z >>> 16)) >>> 0;
-    };
-    let a = split();
-    let b = split();
-    let c = split();
-    let d = split();
-    return () => {
-        const result = Math.imul(rotl(Math.imul(b, 5) >>> 0, 7), 9) >>> 0;
-        const t = (b << 9) >>> 0;
-        c ^= a;
-        d ^= b;
-        b ^= c;
-        a ^= d;
-        c ^= t;
-        d = rotl(d, 11);
-        return result;
-    };
-}
-
-function rotl(x: number, k: number): number {
-    return ((x << k) | (x >>> (32 - k))) >>> 0;
+    const rng = new Rng(seed >>> 0);
+    return () => rng.nextUint32();
 }
