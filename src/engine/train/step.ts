@@ -44,6 +44,9 @@ export class TrainStep {
     private current: Buffers;
     private spare: Buffers;
     private readonly dropoutOffsets: { name: string; range: number; tensor: ort.Tensor }[];
+    /** The scalar inputs, refilled in place each step. */
+    private readonly lr = new ort.Tensor("float32", new Float32Array(1), []);
+    private readonly stepNumber = new ort.Tensor("float32", new Float32Array(1), []);
 
     private constructor(
         readonly config: GptConfig,
@@ -112,8 +115,10 @@ export class TrainStep {
         step: number,
     ): Promise<{ loss: number; gradNorm: number }> {
         const feeds = this.batchFeeds(x, y);
-        feeds[names.lr] = new ort.Tensor("float32", Float32Array.of(lr), []);
-        feeds[names.step] = new ort.Tensor("float32", Float32Array.of(step), []);
+        (this.lr.data as Float32Array)[0] = lr;
+        (this.stepNumber.data as Float32Array)[0] = step;
+        feeds[names.lr] = this.lr;
+        feeds[names.step] = this.stepNumber;
         feeds[names.params] = this.current.params;
         feeds[names.m] = this.current.m;
         feeds[names.v] = this.current.v;
@@ -237,6 +242,3 @@ function setOrZero(flat: Float32Array, slot: ParamSlot, values: Float32Array | u
     else flat.fill(0, slot.offset, slot.offset + slot.size);
 }
 
-function count(shape: readonly number[]): number {
-    return shape.reduce((a, b) => a * b, 1);
-}
