@@ -39,6 +39,23 @@ export async function estimateLosses(
     return out;
 }
 
+/** An evaluation point from mean losses; perplexity and bits per character follow from `val`. */
+export function evalPoint(
+    runId: string,
+    step: number,
+    losses: { train: number; val: number },
+    charsPerToken: number,
+): EvalPoint {
+    return {
+        runId,
+        step,
+        trainLoss: losses.train,
+        valLoss: losses.val,
+        valPerplexity: Math.exp(losses.val),
+        valBitsPerChar: losses.val / Math.LN2 / charsPerToken,
+    };
+}
+
 /** A TrainStep for a run's model and optimizer settings. */
 export function createTrainStep(
     model: GptConfig,
@@ -78,22 +95,13 @@ export async function evaluateRun(
     }
     const ckpt = readCheckpoint(dir);
     const tokenizer = tokenizerFromCheckpoint(dir, ckpt);
-    const config = record.config;
-    const data = await prepareData(config, tokenizer);
-    const c = config;
+    const c = record.config;
+    const data = await prepareData(c, tokenizer);
     const step = await createTrainStep(ckpt.modelConfig, c, options);
     try {
         step.setState({ params: ckpt.params, m: ckpt.m, v: ckpt.v });
         const losses = await estimateLosses(step, data, c.seed, evalIters);
-        return {
-            runId: record.runId,
-            step: ckpt.state.step,
-            trainLoss: losses.train,
-            valLoss: losses.val,
-            valPerplexity: Math.exp(losses.val),
-            valBitsPerChar: losses.val / Math.LN2 / data.charsPerToken,
-            evalIters,
-        };
+        return { ...evalPoint(record.runId, ckpt.state.step, losses, data.charsPerToken), evalIters };
     } finally {
         await step.dispose();
     }

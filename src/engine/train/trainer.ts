@@ -39,7 +39,7 @@ import {
     type TrainingData,
 } from "./dataset";
 import { divergenceOf, nonFiniteTensor } from "./divergence";
-import { createTrainStep, estimateLosses, finalEvalIters } from "./evaluate";
+import { createTrainStep, estimateLosses, evalPoint, finalEvalIters } from "./evaluate";
 import {
     appendMetrics,
     readRunRecord,
@@ -437,14 +437,7 @@ export class Trainer {
         if (!Number.isFinite(losses.val) || !Number.isFinite(losses.train)) {
             return `non-finite evaluation loss (train ${losses.train}, validation ${losses.val})`;
         }
-        const point: EvalPoint = {
-            runId: this.runId,
-            step: this.state.step,
-            trainLoss: losses.train,
-            valLoss: losses.val,
-            valPerplexity: Math.exp(losses.val),
-            valBitsPerChar: losses.val / Math.LN2 / this.data.charsPerToken,
-        };
+        const point = evalPoint(this.runId, this.state.step, losses, this.data.charsPerToken);
         this.lastEval = point;
         if (this.state.bestValLoss === null || losses.val < this.state.bestValLoss) {
             this.state.bestValLoss = losses.val;
