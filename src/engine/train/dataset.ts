@@ -2,7 +2,7 @@
 // are read and checked by the corpus module, a tokenizer is trained (or taken from the
 // checkpoint on resume), and the ids are split 90/10 into training and validation parts.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { TrainConfig } from "../../protocol";
 import {
@@ -107,10 +107,7 @@ export function tokenizerFromCheckpoint(
     const checks: [string, () => Tokenizer][] = [];
     const published = join(dir, "tokenizer.json");
     if (existsSync(published)) {
-        checks.push([
-            published,
-            () => tokenizerFromJSON(JSON.parse(readFileSync(published, "utf8"))),
-        ]);
+        checks.push([published, () => loadTokenizer(published)]);
     }
     if (expected) checks.push([expected, () => loadTokenizer(expected)]);
     for (const [path, load] of checks) {
