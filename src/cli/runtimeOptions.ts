@@ -34,7 +34,7 @@ export function runtimeFrom(options: Record<string, unknown>): {
         throw new UserError(`--threads must be 0 or more, found ${threads} (0 = ONNX Runtime's default).`);
     }
     return {
-        threads: options.threads as number | undefined,
+        threads,
         executionProviders: parseExecutionProviders(options.executionProviders, "--ep"),
     };
 }

@@ -153,15 +153,15 @@ export async function benchCommand(argv: string[], out: Output = processOutput):
         throw new UserError(
             `--iters must be >= 1 and --warmup >= 0; found ${iters} and ${warmup}.`,
         );
+    // Flags are checked before the corpus is read and tokenized, which takes seconds.
+    const { executionProviders } = runtimeFrom(options);
     const config = resolveTrainConfig({
         ...trainSettingsFrom(options),
         out: "(bench: no run folder)",
     });
     const data = await prepareData(config);
     const model = modelConfigFor(config, data.tokenizer.vocabSize);
-    const step = await createTrainStep(model, config, {
-        executionProviders: runtimeFrom(options).executionProviders,
-    });
+    const step = await createTrainStep(model, config, { executionProviders });
     const times: number[] = [];
     try {
         for (let i = 0; i < warmup + iters; i++) {
