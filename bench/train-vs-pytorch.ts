@@ -14,8 +14,9 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync, existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { modelConfigFor } from "../src/engine/train/config";
+import { presets } from "../src/engine/train/presets";
 import { TrainStep } from "../src/engine/train/step";
-import type { GptConfig } from "../src/engine/types";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -63,23 +64,19 @@ async function ours(): Promise<Ours> {
     const chars = [...new Set(text)].sort();
     const index = new Map(chars.map((c, i) => [c, i]));
     const data = Int32Array.from(text, (c) => index.get(c)!);
-    const config: GptConfig = {
-        n_layer: 4,
-        n_head: 4,
-        n_embd: 128,
-        block_size: 64,
-        vocab_size: chars.length,
-        dropout: 0,
-        bias: false,
-        layer_norm_epsilon: 1e-5,
-        activation: "gelu",
-        attention: "causal",
-        objective: "clm",
-    };
-    const B = 12;
+    // The recipe comes from the preset, so both paths time the same model and optimizer.
+    const recipe = presets["nanogpt-cpu"];
+    const config = modelConfigFor({ ...recipe, data: [dataPath], out: "" }, chars.length);
+    const B = recipe.batch_size;
     const T = config.block_size;
-    const optim = { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1, gradClip: 1 };
-    const step = await TrainStep.create(config, optim, B, { threads, seed: 1337 });
+    const optim = {
+        beta1: recipe.beta1,
+        beta2: recipe.beta2,
+        eps: 1e-8,
+        weightDecay: recipe.weight_decay,
+        gradClip: recipe.grad_clip,
+    };
+    const step = await TrainStep.create(config, optim, B, { threads, seed: recipe.seed });
     const x = new Int32Array(B * T);
     const y = new Int32Array(B * T);
     let s = 1337;
