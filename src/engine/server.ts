@@ -116,11 +116,7 @@ export class EngineServer {
             await this.active(p.runId).stop();
         });
         handle(Methods.evaluateRun, (p: { dir: string; evalIters?: number }) =>
-            evaluateRun(p.dir, {
-                evalIters: p.evalIters,
-                threads: this.options.threads || undefined,
-                executionProviders: this.options.executionProviders,
-            }),
+            evaluateRun(p.dir, { evalIters: p.evalIters, ...this.runtime() }),
         );
         handle(Methods.listRuns, (p: { root: string }) => listRuns(p.root));
         handle(Methods.runMetrics, (p: { dir: string }) => readMetrics(p.dir));
@@ -201,8 +197,12 @@ export class EngineServer {
             evaluation: (e) => void this.connection.sendNotification(Notifications.evaluation, e),
             state: (s) => void this.connection.sendNotification(Notifications.runState, s),
         };
+        return { listener, ...this.runtime() };
+    }
+
+    /** The threads (0 = ORT's default) and execution providers every session of the engine uses. */
+    private runtime(): { threads: number | undefined; executionProviders?: string[] } {
         return {
-            listener,
             threads: this.options.threads || undefined,
             executionProviders: this.options.executionProviders,
         };
@@ -212,10 +212,7 @@ export class EngineServer {
         // Loaded on first use so that the engine starts fast and training never needs it.
         this.analysis ??= Promise.resolve().then(() => {
             const { AnalysisService } = require("./analysis/service") as typeof import("./analysis/service");
-            return new AnalysisService({
-                threads: this.options.threads || undefined,
-                executionProviders: this.options.executionProviders,
-            });
+            return new AnalysisService(this.runtime());
         });
         return this.analysis;
     }
