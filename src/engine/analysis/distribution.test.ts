@@ -3,7 +3,20 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { expNonPositive, rankOf, rowStats, topIds } from "./distribution";
+import { expNonPositive, rowStats } from "./distribution";
+
+/** Reference rank: 1 + the number of entries strictly greater than the target's. */
+function rankOf(row: ArrayLike<number>, target: number): number {
+    return 1 + Array.from(row).filter((x) => x > row[target]).length;
+}
+
+/** Reference top-k by sorting: descending value, ascending id on ties. */
+function topIds(row: ArrayLike<number>, k: number): number[] {
+    const ids = Array.from({ length: row.length }, (_, i) => i);
+    return ids.sort((a, b) => row[b] - row[a] || a - b).slice(0, k);
+}
+
+const rowTop = (row: number[], k: number) => rowStats(row, k).top.map((e) => e.id);
 
 test("rowStats matches a direct computation", () => {
     const row = Float32Array.from([0.5, -1, 2, 2, 7, -30, 3]);
@@ -26,16 +39,16 @@ test("a uniform row has entropy ln V and survives large logits", () => {
 
 test("rank counts strictly greater entries", () => {
     const row = [1, 5, 3, 5, 2];
-    assert.equal(rankOf(row, 1), 1);
-    assert.equal(rankOf(row, 3), 1);
-    assert.equal(rankOf(row, 2), 3);
-    assert.equal(rankOf(row, 0), 5);
+    assert.equal(rowStats(row, 0, 1).rank, 1);
+    assert.equal(rowStats(row, 0, 3).rank, 1);
+    assert.equal(rowStats(row, 0, 2).rank, 3);
+    assert.equal(rowStats(row, 0, 0).rank, 5);
 });
 
-test("topIds orders by value then id and handles k beyond the length", () => {
-    assert.deepEqual(topIds([1, 3, 3, 2, 3], 4), [1, 2, 4, 3]);
-    assert.deepEqual(topIds([1, 2], 5), [1, 0]);
-    assert.deepEqual(topIds([1, 2], 0), []);
+test("top-k orders by value then id and handles k beyond the length", () => {
+    assert.deepEqual(rowTop([1, 3, 3, 2, 3], 4), [1, 2, 4, 3]);
+    assert.deepEqual(rowTop([1, 2], 5), [1, 0]);
+    assert.deepEqual(rowTop([1, 2], 0), []);
 });
 
 test("one pass gives the rank and matches two passes when the maximum comes late", () => {

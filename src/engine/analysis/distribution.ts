@@ -64,30 +64,6 @@ export function rowStats(row: ArrayLike<number>, k: number, target?: number): Ro
     return stats;
 }
 
-/** 1 + the number of entries strictly greater than `row[target]` (1 = the argmax). */
-export function rankOf(row: ArrayLike<number>, target: number): number {
-    const value = row[target];
-    let greater = 0;
-    for (let i = 0; i < row.length; i++) if (row[i] > value) greater++;
-    return 1 + greater;
-}
-
-/** The indices of the k largest values, by descending value, ties by ascending index. */
-export function topIds(row: ArrayLike<number>, k: number): number[] {
-    const size = Math.max(0, Math.min(k, row.length));
-    const top = new Int32Array(size);
-    let filled = 0;
-    let floor = size > 0 ? -Infinity : Infinity;
-    for (let i = 0; i < row.length; i++) {
-        const x = row[i];
-        if (x > floor || filled < size) {
-            filled = insertTop(row, top, filled, i, x);
-            if (filled === size) floor = row[top[size - 1]];
-        }
-    }
-    return Array.from(top.subarray(0, filled));
-}
-
 /**
  * exp(d) for d <= 0, to a relative 1e-13, at a fraction of Math.exp's cost (one exponential per
  * vocabulary entry is most of the work on a 50k vocabulary). With d = (n + f) ln 2 / 1024,
