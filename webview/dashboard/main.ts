@@ -204,6 +204,11 @@ function selectedRun(): RunData | undefined {
     return state.selected ? runs.get(state.selected) : undefined;
 }
 
+/** The selected run and the runs compared with it, each once. */
+function shownRuns(): RunData[] {
+    return [...new Set([state.selected, ...state.compare])].map((id) => (id ? runs.get(id) : undefined)).filter((r): r is RunData => !!r);
+}
+
 /** Asks the host for the metrics logs of shown runs that have not been read yet. */
 function requestMissing(): void {
     for (const id of new Set([state.selected, ...state.compare])) {
@@ -265,7 +270,7 @@ function renderStatus(): void {
 }
 
 function renderCharts(): void {
-    const shown = [...new Set([state.selected, ...state.compare])].map((id) => (id ? runs.get(id) : undefined)).filter((r): r is RunData => !!r);
+    const shown = shownRuns();
     const buckets = Math.max(50, Math.floor((document.body.clientWidth || 400) / 2));
     const colors: string[] = [];
     const inputs = (pick: (run: RunData) => SeriesInput[]) => {
@@ -303,42 +308,83 @@ function renderCharts(): void {
     charts.throughput.update(one("tokens/s", (t) => t.tokensPerSec, state.smoothing), false, [...colors]);
 }
 
+interface RunRow {
+    row: HTMLElement;
+    state: HTMLElement;
+    step: HTMLElement;
+    loss: HTMLElement;
+    val: HTMLElement;
+}
+
+/** The run table's rows by run id; rebuilt only when the list, selection or comparison changes. */
+const runRows = new Map<string, RunRow>();
+let runsLayout = "";
+
+/** Lays out the run table when its rows change, then writes each run's live figures in place. */
 function renderRuns(): void {
     const list = [...runs.values()].sort((a, b) => b.summary.createdAt.localeCompare(a.summary.createdAt));
-    const header = h("tr", {}, ...["compare", "run", "state", "step", "loss", "val"].map((t) => h("th", { text: t })));
-    const rows = list.map((run) => {
-        const s = run.summary;
-        const compare = h("input", { attrs: { type: "checkbox", "aria-label": `Compare ${s.runId}`, checked: state.compare.includes(s.runId) } }) as HTMLInputElement;
-        compare.addEventListener("click", (event) => {
-            event.stopPropagation();
-            state.compare = compare.checked ? [...state.compare, s.runId] : state.compare.filter((id) => id !== s.runId);
-            requestMissing();
-            schedule();
-        });
-        const row = h(
-            "tr",
-            { className: s.runId === state.selected ? "selected" : "", testid: "run-row", attrs: { "data-run-id": s.runId, "data-state": s.state } },
-            h("td", {}, compare),
-            h("td", { text: s.runId, title: s.dir }),
-            h("td", { text: s.state }),
-            h("td", { className: "num", text: `${s.step}/${s.maxIters}` }),
-            h("td", { className: "num", text: s.lastLoss?.toFixed(3) ?? "—" }),
-            h("td", { className: "num", text: s.lastValLoss?.toFixed(3) ?? "—" }),
-        );
-        row.addEventListener("click", () => {
-            state.selected = s.runId;
-            requestMissing();
-            schedule();
-        });
-        return row;
+    const layout = JSON.stringify([list.map((r) => r.summary.runId), state.selected, state.compare]);
+    if (layout !== runsLayout) {
+        runsLayout = layout;
+        runRows.clear();
+        const header = h("tr", {}, ...["compare", "run", "state", "step", "loss", "val"].map((t) => h("th", { text: t })));
+        const rows = list.map((run) => runRow(run.summary));
+        setChildren(runsTable, header, ...(rows.length ? rows : [h("tr", {}, h("td", { className: "muted", text: "No runs yet", attrs: { colspan: 6 } }))]));
+    }
+    for (const { summary: s } of list) {
+        const cells = runRows.get(s.runId);
+        if (!cells) continue;
+        cells.row.dataset.state = s.state;
+        cells.state.textContent = s.state;
+        cells.step.textContent = `${s.step}/${s.maxIters}`;
+        cells.loss.textContent = s.lastLoss?.toFixed(3) ?? "—";
+        cells.val.textContent = s.lastValLoss?.toFixed(3) ?? "—";
+    }
+}
+
+function runRow(s: RunSummary): HTMLElement {
+    const compare = h("input", { attrs: { type: "checkbox", "aria-label": `Compare ${s.runId}`, checked: state.compare.includes(s.runId) } }) as HTMLInputElement;
+    compare.addEventListener("click", (event) => {
+        event.stopPropagation();
+        state.compare = compare.checked ? [...state.compare, s.runId] : state.compare.filter((id) => id !== s.runId);
+        requestMissing();
+        schedule();
     });
-    setChildren(runsTable, header, ...(rows.length ? rows : [h("tr", {}, h("td", { className: "muted", text: "No runs yet", attrs: { colspan: 6 } }))]));
+    const cells = {
+        state: h("td"),
+        step: h("td", { className: "num" }),
+        loss: h("td", { className: "num" }),
+        val: h("td", { className: "num" }),
+    };
+    const row = h(
+        "tr",
+        { className: s.runId === state.selected ? "selected" : "", testid: "run-row", attrs: { "data-run-id": s.runId } },
+        h("td", {}, compare),
+        h("td", { text: s.runId, title: s.dir }),
+        cells.state,
+        cells.step,
+        cells.loss,
+        cells.val,
+    );
+    row.addEventListener("click", () => {
+        state.selected = s.runId;
+        requestMissing();
+        schedule();
+    });
+    runRows.set(s.runId, { row, ...cells });
+    return row;
 }
 
 const hparamKeys: (keyof TrainConfig)[] = ["tokenizer", "bpeVocabSize", "n_layer", "n_head", "n_embd", "block_size", "batch_size", "lr", "max_iters", "dropout", "weight_decay", "warmup_iters", "grad_clip", "seed"];
 
+let hparamsShown = "";
+
+/** Rebuilds the hyper-parameter table when the shown runs or their configurations change. */
 function renderHparams(): void {
-    const shown = [...new Set([state.selected, ...state.compare])].map((id) => (id ? runs.get(id) : undefined)).filter((r): r is RunData => !!r);
+    const shown = shownRuns();
+    const key = JSON.stringify(shown.map((r) => [r.summary.runId, r.summary.config]));
+    if (key === hparamsShown) return;
+    hparamsShown = key;
     if (shown.length === 0) {
         setChildren(hparams);
         return;
