@@ -7,7 +7,7 @@ import { Methods } from "../protocol";
 import type { WebviewMessage } from "../../webview/shared/messages";
 import { writeFileAtomic } from "./atomicWrite";
 import type { Ctx } from "./extension";
-import { log, showError } from "./log";
+import { errorMessage, log, showError } from "./log";
 import { PanelHost } from "./panelHost";
 
 export const attentionViewType = "lmLab.attention";
@@ -96,7 +96,7 @@ export class AttentionPanels extends PanelHost {
             if (msg.type === "attention/select") await this.selectHead(msg.layer, msg.head);
             else if (msg.type === "export") await this.export(msg.format, msg.name, msg.data);
         } catch (error) {
-            this.post({ type: "error", panelId: this.panelId, message: (error as Error).message ?? String(error) });
+            this.post({ type: "error", panelId: this.panelId, message: errorMessage(error) });
             await showError(msg.type === "export" ? "export failed" : "attention failed", error);
         }
     }

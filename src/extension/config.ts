@@ -52,14 +52,12 @@ export class Config extends Disposable {
 
     /**
      * The model to load: the setting resolved against the first workspace folder, or the shipped
-     * default. `fromWorkspace` says whether it lies inside a workspace folder (untrusted
-     * workspaces load no such model).
+     * default. `fromSetting` says which, for error messages.
      */
-    resolveModelPath(): { path: string; fromWorkspace: boolean; fromSetting: boolean } {
+    resolveModelPath(): { path: string; fromSetting: boolean } {
         const setting = this.current.model;
-        if (!setting) return { path: this.defaultModelPath, fromWorkspace: false, fromSetting: false };
-        const resolved = resolveAgainstWorkspace(setting);
-        return { path: resolved, fromWorkspace: isInWorkspace(resolved), fromSetting: true };
+        if (!setting) return { path: this.defaultModelPath, fromSetting: false };
+        return { path: resolveAgainstWorkspace(setting), fromSetting: true };
     }
 
     /** Where runs are written: the setting, else `.lmlab/runs` in the workspace or global storage. */

@@ -9,9 +9,9 @@ import type { HostMessage, WebviewMessage } from "../../webview/shared/messages"
 import type { TrainForm } from "../../webview/shared/trainForm";
 import type { Ctx } from "./extension";
 import { Disposable, DisposableStore } from "./lifecycle";
-import { showError } from "./log";
+import { errorMessage, showError } from "./log";
 import { listenToWebview } from "./panelHost";
-import { checkTextFile } from "./training";
+import { checkTextFile, documentData, workspaceTextFiles } from "./training";
 import { webviewHtml, webviewOptions } from "./webviewHtml";
 
 export const dashboardViewType = "lmLab.dashboard";
@@ -96,7 +96,7 @@ export class DashboardView extends Disposable implements vscode.WebviewViewProvi
                     break;
             }
         } catch (error) {
-            this.post({ type: "error", panelId, message: (error as Error).message ?? String(error) });
+            this.post({ type: "error", panelId, message: errorMessage(error) });
             await showError(`${msg.type.replace("dashboard/", "")} failed`, error);
         }
     }
@@ -107,13 +107,7 @@ export class DashboardView extends Disposable implements vscode.WebviewViewProvi
         switch (form.source) {
             case "file": {
                 if (!editor) throw new Error("open the text file to train on, or choose another data source");
-                const doc = editor.document;
-                if (doc.uri.scheme === "file" && !doc.isDirty) {
-                    checkTextFile(doc.uri.fsPath);
-                    await this.ctx.training.start(form, { files: [doc.uri.fsPath], label: path.basename(doc.fileName) });
-                } else {
-                    await this.ctx.training.start(form, { files: [], text: doc.getText(), label: path.basename(doc.fileName) });
-                }
+                await this.ctx.training.start(form, documentData(editor.document));
                 return;
             }
             case "selection": {
@@ -123,10 +117,8 @@ export class DashboardView extends Disposable implements vscode.WebviewViewProvi
                 return;
             }
             case "workspace": {
-                const uris = await vscode.workspace.findFiles("**/*.{txt,md}", "**/{node_modules,.git,.lmlab}/**", 5000);
-                const files = uris.filter((u) => u.scheme === "file").map((u) => u.fsPath);
+                const files = await workspaceTextFiles("**/*.{txt,md}");
                 if (files.length === 0) throw new Error("the workspace has no .txt or .md files to train on");
-                files.forEach(checkTextFile);
                 await this.ctx.training.start(form, { files, label: "workspace" });
                 return;
             }

@@ -101,22 +101,19 @@ export class Engine extends Disposable {
     /** Loads the configured model (setting or shipped default) unless it is already loaded. */
     async ensureModel(): Promise<ModelInfo> {
         const target = this.chosenPath
-            ? { path: this.chosenPath, fromWorkspace: isInWorkspace(this.chosenPath), fromSetting: false }
+            ? { path: this.chosenPath, fromSetting: false }
             : this.config.resolveModelPath();
         if (this.loadedModel && this.loadedPath === target.path && this.slot.value?.isAlive) {
             return this.loadedModel;
         }
-        if (target.fromWorkspace && !vscode.workspace.isTrusted) {
-            throw new Error(
-                `the workspace is not trusted, so the model ${target.path} inside it is not loaded ` +
-                    `(setting lmLab.model). Trust the workspace or pick a model outside it.`,
-            );
-        }
+        refuseUntrustedModel(target.path, target.fromSetting);
         if (!fs.existsSync(target.path)) {
             throw new Error(
                 target.fromSetting
                     ? `the model ${target.path} named by the setting lmLab.model does not exist`
-                    : `the default model ${target.path} is missing from the extension`,
+                    : this.chosenPath
+                      ? `the model ${target.path} chosen with Load Model… no longer exists; load another`
+                      : `the default model ${target.path} is missing from the extension; reinstall LM Lab`,
             );
         }
         return this.loadModel(target.path);
@@ -124,12 +121,7 @@ export class Engine extends Disposable {
 
     /** Loads a model from a folder or .onnx file and makes it the active one. */
     async loadModel(modelPath: string): Promise<ModelInfo> {
-        if (!vscode.workspace.isTrusted && isInWorkspace(modelPath)) {
-            throw new Error(
-                `the workspace is not trusted, so the model ${modelPath} inside it is not loaded. ` +
-                    `Trust the workspace or pick a model outside it.`,
-            );
-        }
+        refuseUntrustedModel(modelPath, false);
         if (this.modelLoading) await this.modelLoading.catch(() => undefined);
         const loading = this.request(Methods.loadModel, { path: modelPath });
         this.modelLoading = loading;
@@ -267,4 +259,13 @@ export class Engine extends Disposable {
             if (this.busyCount === 0) this.busyEmitter.fire(false);
         }
     }
+}
+
+/** Throws when the workspace is not trusted and `modelPath` lies inside it. */
+function refuseUntrustedModel(modelPath: string, fromSetting: boolean): void {
+    if (vscode.workspace.isTrusted || !isInWorkspace(modelPath)) return;
+    throw new Error(
+        `the workspace is not trusted, so the model ${modelPath} inside it is not loaded` +
+            `${fromSetting ? " (setting lmLab.model)" : ""}. Trust the workspace or pick a model outside it.`,
+    );
 }

@@ -7,7 +7,7 @@ import * as vscode from "vscode";
 import { Methods, type AnalyzeResult } from "../protocol";
 import type { HostMessage, TextSource, WebviewMessage } from "../../webview/shared/messages";
 import type { Ctx } from "./extension";
-import { showError } from "./log";
+import { errorMessage, showError } from "./log";
 import { PanelHost } from "./panelHost";
 
 export const tokenViewType = "lmLab.tokens";
@@ -81,7 +81,7 @@ export class TokenPanels extends PanelHost {
             this.showResult(seq, target, result);
         } catch (error) {
             if (cts.token.isCancellationRequested) return;
-            this.post({ type: "error", panelId: this.panelId, message: String((error as Error).message ?? error), seq });
+            this.post({ type: "error", panelId: this.panelId, message: errorMessage(error), seq });
             throw error;
         } finally {
             cts.dispose();

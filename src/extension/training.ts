@@ -20,6 +20,13 @@ import { binaryReason, runFolderName } from "./textCheck";
 
 const formKey = "lmLab.trainForm";
 
+/** What a run trains on: files on disk, or text from an editor, and a label for its folder name. */
+export interface TrainData {
+    files: string[];
+    text?: string;
+    label: string;
+}
+
 export class Training extends Disposable {
     private readonly runs = new Map<string, RunSummary>();
     private readonly changed = this.register(new vscode.EventEmitter<void>());
@@ -77,13 +84,7 @@ export class Training extends Disposable {
     async trainOnFile(): Promise<void> {
         const editor = vscode.window.activeTextEditor;
         if (!editor) throw new Error("open a text file to train on");
-        const doc = editor.document;
-        if (doc.uri.scheme === "file" && !doc.isDirty) {
-            checkTextFile(doc.uri.fsPath);
-            await this.start(this.form, { files: [doc.uri.fsPath], label: path.basename(doc.uri.fsPath) });
-        } else {
-            await this.start(this.form, { files: [], text: doc.getText(), label: path.basename(doc.fileName) });
-        }
+        await this.start(this.form, documentData(editor.document));
     }
 
     async trainOnSelection(): Promise<void> {
@@ -104,18 +105,16 @@ export class Training extends Disposable {
             value: "**/*.{txt,md}",
         });
         if (!glob) return;
-        const uris = await vscode.workspace.findFiles(glob, "**/{node_modules,.git,.lmlab}/**", 5000);
-        const files = uris.filter((u) => u.scheme === "file").map((u) => u.fsPath);
+        const files = await workspaceTextFiles(glob);
         if (files.length === 0) {
             void vscode.window.showWarningMessage(`LM Lab: no files match ${glob}.`);
             return;
         }
-        files.forEach(checkTextFile);
         await this.start(this.form, { files, label: "workspace" });
     }
 
     /** Starts a run from a form (already validated in the webview; checked again here). */
-    async start(form: TrainForm, data: { files: string[]; text?: string; label: string }): Promise<RunSummary> {
+    async start(form: TrainForm, data: TrainData): Promise<RunSummary> {
         const errors = Object.values(validateTrainForm(form));
         if (errors.length > 0) throw new Error(`invalid training settings: ${errors.join("; ")}`);
         await this.state.update(formKey, { ...form, files: [] });
@@ -123,10 +122,12 @@ export class Training extends Disposable {
         const threads = this.config.settings.engineThreads || undefined;
         const runConfig: TrainConfig = trainConfigFromForm(form, { files: data.files, text: data.text, out, threads });
         log.info(`starting run in ${out}: ${JSON.stringify({ ...runConfig, text: data.text ? `<${data.text.length} chars>` : undefined })}`);
+        // The dashboard is revealed before the engine (which may have to start) answers, so focus
+        // moves when the user asks, not seconds later while they are typing elsewhere.
+        await vscode.commands.executeCommand("lmLab.openDashboard");
         const run = await this.engine.request(Methods.startRun, runConfig);
         this.runs.set(run.runId, run);
         this.changed.fire();
-        await vscode.commands.executeCommand("lmLab.openDashboard");
         return run;
     }
 
@@ -170,6 +171,27 @@ export class Training extends Disposable {
 
 function isActive(state: RunSummary["state"]): boolean {
     return state === "starting" || state === "running" || state === "paused";
+}
+
+/**
+ * Training data from an editor's document: the file itself when it is saved on disk (checked to
+ * be text), else the editor's current text.
+ */
+export function documentData(doc: vscode.TextDocument): TrainData {
+    const label = path.basename(doc.fileName);
+    if (doc.uri.scheme === "file" && !doc.isDirty) {
+        checkTextFile(doc.uri.fsPath);
+        return { files: [doc.uri.fsPath], label };
+    }
+    return { files: [], text: doc.getText(), label };
+}
+
+/** The workspace files on disk matching `glob` (dependencies, Git and runs left out), checked to be text. */
+export async function workspaceTextFiles(glob: string): Promise<string[]> {
+    const uris = await vscode.workspace.findFiles(glob, "**/{node_modules,.git,.lmlab}/**", 5000);
+    const files = uris.filter((u) => u.scheme === "file").map((u) => u.fsPath);
+    files.forEach(checkTextFile);
+    return files;
 }
 
 /** Throws naming the file when it is not readable text. */
