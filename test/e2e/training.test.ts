@@ -7,7 +7,13 @@ import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Frame } from "playwright-core";
-import { canvasColours, launchEditor, screenshotAfterEach, type Editor } from "./support/editor";
+import {
+    canvasColours,
+    launchEditor,
+    screenshotAfterEach,
+    waitFor,
+    type Editor,
+} from "./support/editor";
 
 let editor: Editor;
 
@@ -147,19 +153,6 @@ async function waitForState(frame: Frame, pattern: RegExp, timeoutMs: number): P
         timeoutMs,
         `run state ${pattern}`,
     );
-}
-
-async function waitFor(
-    check: () => Promise<boolean>,
-    timeoutMs: number,
-    what: string,
-): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-        if (await check()) return;
-        await new Promise((r) => setTimeout(r, 250));
-    }
-    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
 /** The number of x positions the loss chart plots (its data-points attribute). */

@@ -127,6 +127,20 @@ export function writeWorkspaceSettings(workspace: string, settings: Record<strin
     writeFileSync(join(workspace, ".vscode", "settings.json"), JSON.stringify(settings, null, 4));
 }
 
+/** Polls `check` every 250 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function waitFor(
+    check: () => Promise<boolean>,
+    timeoutMs: number,
+    what: string,
+): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+        if (await check()) return;
+        await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
 /** Counts the distinct colours of a canvas inside `frame` (drawn through a 2D copy). */
 export async function canvasColours(frame: Frame, selector: string): Promise<number> {
     return frame
