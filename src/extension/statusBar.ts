@@ -7,13 +7,19 @@ import { Disposable } from "./lifecycle";
 
 export class StatusBar extends Disposable {
     private readonly item = this.register(vscode.window.createStatusBarItem("lmLab.status", vscode.StatusBarAlignment.Right, 100));
-    private trainingRuns = new Set<string>();
+    private readonly trainingRuns = new Set<string>();
 
     constructor(private readonly engine: Engine) {
         super();
         this.item.name = "LM Lab";
         this.item.command = "lmLab.openDashboard";
-        this.register(engine.onDidChangeState(() => this.update()));
+        this.register(
+            engine.onDidChangeState((state) => {
+                // Runs live in the engine process; once it has stopped none of them is training.
+                if (state === "stopped" || state === "crashed") this.trainingRuns.clear();
+                this.update();
+            }),
+        );
         this.register(engine.onDidChangeBusy(() => this.update()));
         this.register(engine.onDidChangeModel(() => this.update()));
         this.register(

@@ -49,6 +49,15 @@ export class Training extends Disposable {
             }),
         );
         this.register(
+            engine.onDidChangeState((state) => {
+                if (state !== "stopped" && state !== "crashed") return;
+                // The runs that were live ended with the process; forget them so the next listing
+                // shows their folders' state, and pause/stop no longer name a run that is gone.
+                // No change event: listeners would list runs and so start a new engine at once.
+                for (const [id, run] of this.runs) if (isActive(run.state)) this.runs.delete(id);
+            }),
+        );
+        this.register(
             engine.onProgress((p) => {
                 const run = this.runs.get(p.runId);
                 if (run) {
