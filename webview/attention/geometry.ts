@@ -5,6 +5,8 @@
 
 /** Font size of axis labels in CSS pixels. */
 export const labelFont = 11;
+/** Head-view weights below this draw no line, on screen and in the SVG export: they would only grey it. */
+export const minWeight = 0.01;
 /** Room for a token label: longer tokens are clipped with an ellipsis. */
 export const labelChars = 14;
 /** The heatmap's axis titles, drawn right-aligned in the corner left of the column labels. */

@@ -2,11 +2,8 @@
 // the right, a line from each query to each key it attends to, as thick and opaque as the weight.
 // Hovering a query shows only its lines and tints the keys by how much they receive.
 
-import { headViewRowY, labelFont, type HeadViewGeometry } from "./geometry";
+import { headViewRowY, labelFont, minWeight, type HeadViewGeometry } from "./geometry";
 import { setupCanvas, themeColors, tokenLabel } from "./views";
-
-/** Weights below this draw no line; they would only grey the view. */
-const minWeight = 0.01;
 
 export function drawHeadView(canvas: HTMLCanvasElement, geo: HeadViewGeometry, probs: Float32Array, tokens: string[], focus: number | undefined): void {
     const { n, queryX, keyX, step } = geo;

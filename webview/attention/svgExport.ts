@@ -2,6 +2,7 @@
 // with token labels as text; the head view writes its lines and labels as vector elements.
 
 import { visibleText } from "../shared/tokenText";
+import { minWeight } from "./geometry";
 
 /** Fixed head-view layout of the export: label columns, the gap the lines cross, row height. */
 const column = 150;
@@ -40,7 +41,7 @@ export function headViewSvg(probs: Float32Array, tokens: string[], title: string
     for (let q = 0; q < n; q++) {
         for (let k = 0; k < n; k++) {
             const w = probs[q * n + k];
-            if (!(w > 0.01)) continue;
+            if (!(w > minWeight)) continue;
             lines.push(
                 `<line x1="${column}" y1="${rowY(q)}" x2="${column + gap}" y2="${rowY(k)}" stroke="#3794ff" stroke-opacity="${w.toFixed(3)}" stroke-width="${(0.5 + 3 * w).toFixed(2)}"/>`,
             );
