@@ -68,13 +68,17 @@ export class TokenPanels extends PanelHost {
         try {
             const result = await vscode.window.withProgress(
                 { location: vscode.ProgressLocation.Window, title: "LM Lab: analysing", cancellable: true },
-                (_p, token) => {
-                    token.onCancellationRequested(() => cts.cancel());
-                    return this.ctx.engine.requestModel(
-                        Methods.analyze,
-                        { text: target.text, topK: settings.analysisTopK, maxTokens: settings.maxAnalyzedTokens },
-                        cts.token,
-                    );
+                async (_p, token) => {
+                    const forward = token.onCancellationRequested(() => cts.cancel());
+                    try {
+                        return await this.ctx.engine.requestModel(
+                            Methods.analyze,
+                            { text: target.text, topK: settings.analysisTopK, maxTokens: settings.maxAnalyzedTokens },
+                            cts.token,
+                        );
+                    } finally {
+                        forward.dispose();
+                    }
                 },
             );
             if (cts.token.isCancellationRequested) return;
