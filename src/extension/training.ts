@@ -76,7 +76,9 @@ export class Training extends Disposable {
     /** Known runs, newest first: those on disk under the runs folder plus those started now. */
     async listRuns(): Promise<RunSummary[]> {
         const root = this.config.runsRoot();
-        if (fs.existsSync(root)) {
+        // After a crash the engine restarts on the user's next request, not on a view refresh:
+        // until then the views show the runs already known.
+        if (fs.existsSync(root) && this.engine.state !== "crashed") {
             for (const run of await this.engine.request(Methods.listRuns, { root })) {
                 const live = this.runs.get(run.runId);
                 if (!live || !isActive(live.state)) this.runs.set(run.runId, run);
