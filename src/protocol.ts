@@ -236,6 +236,11 @@ export interface RunSummary {
     createdAt: string;
     /** True when a checkpoint exists, so the run can be resumed or loaded. */
     hasCheckpoint: boolean;
+    /**
+     * True when run.json still says the run is live but no process holds it: its trainer ended
+     * without recording so (a crash, a reload). Such a run is listed as "stopped".
+     */
+    interrupted?: boolean;
 }
 
 /** One line of a run's metrics log (metrics.jsonl). */

@@ -1,12 +1,16 @@
 // run.json keeps data files as absolute paths, so a run resumes and evaluates from any working
 // directory; relative paths of older runs resolve against the recorded cwd or the folder's parent.
+// The listing reports a run that run.json calls live but no process holds as interrupted.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { evaluateRun } from "./evaluate";
-import { readRunRecord, resolveDataPath, runFile } from "./runFolder";
+import { listRuns, readRunRecord, resolveDataPath, runFile } from "./runFolder";
+import { lockFile } from "./runLock";
 import { smallCorpus, tempDir, tinySettings } from "./testSupport";
 import { Trainer } from "./trainer";
 
@@ -63,3 +67,70 @@ test("relative paths of older runs resolve against the recorded cwd, else the pa
     assert.equal(resolveDataPath(out, { cwd: other }, "missing.txt"), join(other, "missing.txt"));
     assert.equal(resolveDataPath(out, {}, "/abs/file.txt"), "/abs/file.txt");
 });
+
+/** A run folder under `root` whose run.json says `state` at `step`, maybe with a checkpoint. */
+function fakeRun(root: string, name: string, state: string, step: number, checkpoint: boolean) {
+    const out = join(root, name);
+    mkdirSync(out, { recursive: true });
+    const record = {
+        runId: name,
+        config: { ...tinySettings(corpus, out), max_iters: 3000 },
+        createdAt: `2024-01-01T00:00:0${name.length % 10}Z`,
+        updatedAt: "",
+        state,
+        step,
+        lastLoss: 2.5,
+    };
+    writeFileSync(join(out, runFile), JSON.stringify(record));
+    if (checkpoint) {
+        mkdirSync(join(out, "checkpoint"));
+        writeFileSync(join(out, "checkpoint", "trainer_state.json"), JSON.stringify({ step }));
+    }
+    return out;
+}
+
+function lockBy(out: string, pid: number): void {
+    const holder = { pid, host: hostname(), startedAt: "2024-01-01T00:00:00Z", purpose: "train" };
+    writeFileSync(join(out, lockFile), JSON.stringify(holder) + "\n");
+}
+
+test("a run run.json calls live but no process holds is listed as interrupted", () => {
+    const root = join(dir, "listing");
+    fakeRun(root, "no-lock", "running", 122, true);
+    lockBy(fakeRun(root, "stale-lock", "paused", 40, true), deadPid());
+    fakeRun(root, "no-checkpoint", "starting", 0, false);
+    lockBy(fakeRun(root, "live", "running", 7, true), process.pid);
+    fakeRun(root, "done", "finished", 3000, true);
+    fakeRun(root, "user-stopped", "stopped", 50, true);
+
+    const byId = new Map(listRuns(root).map((r) => [r.runId, r]));
+    // [state, step, hasCheckpoint, interrupted]
+    const pick = (id: string) => {
+        const r = byId.get(id)!;
+        return [r.state, r.step, r.hasCheckpoint, r.interrupted];
+    };
+    assert.deepEqual(pick("no-lock"), ["stopped", 122, true, true]);
+    assert.deepEqual(pick("stale-lock"), ["stopped", 40, true, true]);
+    assert.deepEqual(pick("no-checkpoint"), ["stopped", 0, false, true]);
+    assert.deepEqual(pick("live"), ["running", 7, true, undefined]);
+    assert.deepEqual(pick("done"), ["finished", 3000, true, undefined]);
+    assert.deepEqual(pick("user-stopped"), ["stopped", 50, true, undefined]);
+    // Listing only reads: the stale lock stays for the next trainer to take over.
+    assert.match(readFileSync(join(root, "stale-lock", lockFile), "utf8"), /"pid"/);
+});
+
+test("a damaged lock does not keep a run listed as live", () => {
+    const root = join(dir, "damaged-lock");
+    const out = fakeRun(root, "run", "running", 12, true);
+    writeFileSync(join(out, lockFile), "{not json");
+    const [run] = listRuns(root);
+    assert.equal(run.state, "stopped");
+    assert.equal(run.interrupted, true);
+});
+
+/** The pid of a process that has exited. */
+function deadPid(): number {
+    const child = spawnSync(process.execPath, ["-e", ""]);
+    assert.ok(child.pid);
+    return child.pid;
+}

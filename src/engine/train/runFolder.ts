@@ -9,6 +9,7 @@ import { writeFileAtomic, writeJsonAtomic } from "../io/atomic";
 import { log } from "../log";
 import { UserError } from "../types";
 import { hasCheckpoint } from "./checkpoint";
+import { liveLockHolder } from "./runLock";
 
 /** The contents of `run.json`. */
 export interface RunRecord {
@@ -74,11 +75,17 @@ export function writeRunRecord(dir: string, record: RunRecord): void {
     writeJsonAtomic(join(dir, runFile), { ...record, updatedAt: new Date().toISOString() });
 }
 
+/**
+ * The listing of a run. A run whose run.json says starting, running or paused while no live
+ * process holds its lock was interrupted (its trainer crashed or was killed): it is reported as
+ * "stopped" with `interrupted` set, so that it can be resumed from its checkpoint.
+ */
 export function summaryOf(dir: string, record: RunRecord): RunSummary {
+    const interrupted = isLiveState(record.state) && !isHeld(dir);
     return {
         runId: record.runId,
         dir: resolve(dir),
-        state: record.state,
+        state: interrupted ? "stopped" : record.state,
         step: record.step,
         maxIters: record.config.max_iters,
         config: record.config,
@@ -86,6 +93,7 @@ export function summaryOf(dir: string, record: RunRecord): RunSummary {
         lastValLoss: record.lastValLoss,
         createdAt: record.createdAt,
         hasCheckpoint: hasCheckpoint(dir),
+        ...(interrupted ? { interrupted } : {}),
     };
 }
 
@@ -151,6 +159,21 @@ export function listRuns(root: string): RunSummary[] {
         }
     }
     return runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+function isLiveState(state: RunState): boolean {
+    return state === "starting" || state === "running" || state === "paused";
+}
+
+/** Whether a live process holds the run's lock; a damaged lock counts as not held (warned). */
+function isHeld(dir: string): boolean {
+    try {
+        return liveLockHolder(dir) !== undefined;
+    } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        log.warn(e.message);
+        return false;
+    }
 }
 
 /** A run whose run.json cannot be read: listed as failed, so that it is seen and not hidden. */

@@ -65,6 +65,16 @@ export function acquireRunLock(dir: string, purpose: string): RunLock {
     throw new UserError(`Could not lock the run folder ${dir}: ${path} keeps reappearing.`);
 }
 
+/**
+ * The live process holding the lock of run folder `dir`, or undefined when no lock exists or its
+ * holder is gone (a stale lock, left by a crash). Reads only: a stale lock stays for the next
+ * `acquireRunLock` to take over. A damaged lock file is a UserError naming it.
+ */
+export function liveLockHolder(dir: string): LockHolder | undefined {
+    const holder = readHolder(join(dir, lockFile));
+    return holder && isAlive(holder) ? holder : undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /** Creates the lock file with its whole content, or returns false when one exists. */
