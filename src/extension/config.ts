@@ -79,6 +79,23 @@ export class Config extends Disposable {
     }
 }
 
+/**
+ * Writes an `lmLab.*` setting where it takes effect: the most specific scope that already defines
+ * it (folder, then workspace), else the user settings. Writing to the user settings while the
+ * workspace defines the key would be overridden at once by the workspace value.
+ */
+export async function updateSetting(key: string, value: unknown, scope?: vscode.Uri): Promise<void> {
+    const section = vscode.workspace.getConfiguration("lmLab", scope);
+    const defined = section.inspect(key);
+    const target =
+        defined?.workspaceFolderValue !== undefined
+            ? vscode.ConfigurationTarget.WorkspaceFolder
+            : defined?.workspaceValue !== undefined
+              ? vscode.ConfigurationTarget.Workspace
+              : vscode.ConfigurationTarget.Global;
+    await section.update(key, value, target);
+}
+
 function resolveAgainstWorkspace(p: string): string {
     const expanded = p.startsWith("~/") ? path.join(process.env.HOME ?? "", p.slice(2)) : p;
     if (path.isAbsolute(expanded)) return expanded;

@@ -7,6 +7,7 @@ import * as vscode from "vscode";
 import { Methods, type AnalyzeResult } from "../protocol";
 import type { HostMessage, TextSource, WebviewMessage } from "../../webview/shared/messages";
 import type { Ctx } from "./extension";
+import { updateSetting } from "./config";
 import { errorMessage, showError } from "./log";
 import { PanelHost } from "./panelHost";
 
@@ -27,7 +28,13 @@ export class TokenPanels extends PanelHost {
     private lastSource: TextSource | undefined;
 
     constructor(ctx: Ctx) {
-        super(ctx, { viewType: tokenViewType, webview: "tokens", title: "LM Lab: Tokens", logName: "token panel" });
+        super(ctx, {
+            viewType: tokenViewType,
+            webview: "tokens",
+            title: "LM Lab: Tokens",
+            logName: "token panel",
+            revivedHint: "Run LM Lab: Analyze Selection to refresh.",
+        });
         ctx.decorations.analyzeActive = () => this.analyzeEditor(true);
         this.register(
             vscode.window.onDidChangeTextEditorSelection((e) => {
@@ -47,7 +54,7 @@ export class TokenPanels extends PanelHost {
             void vscode.window.showWarningMessage("LM Lab: Select some text to analyse.");
             return;
         }
-        this.ensurePanel();
+        await this.ensurePanel();
         await this.analyzeEditor(false, editor);
     }
 
@@ -123,7 +130,7 @@ export class TokenPanels extends PanelHost {
     protected async handleMessage(msg: WebviewMessage): Promise<void> {
         switch (msg.type) {
             case "tokens/metric":
-                await vscode.workspace.getConfiguration("lmLab").update("colorMetric", msg.metric, vscode.ConfigurationTarget.Global);
+                await updateSetting("colorMetric", msg.metric, this.settingsScope());
                 break;
             case "tokens/pin":
                 this.pinned = msg.pinned;
@@ -134,6 +141,11 @@ export class TokenPanels extends PanelHost {
             default:
                 break;
         }
+    }
+
+    /** The analysed document's URI, so a folder-level setting is found in a multi-root workspace. */
+    private settingsScope(): vscode.Uri | undefined {
+        return this.lastSource ? vscode.Uri.parse(this.lastSource.uri) : vscode.window.activeTextEditor?.document.uri;
     }
 
     private async reveal(start: number, end: number): Promise<void> {
