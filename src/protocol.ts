@@ -129,6 +129,8 @@ export interface AttentionParams {
 export interface AttentionResult {
     model: string;
     tokens: { id: number; text: string; start: number; end: number }[];
+    /** How many tokens the whole text has; more than `tokens.length` when the text was cut. */
+    totalTokens?: number;
     nLayer: number;
     nHead: number;
     /** Mean over queries of each head's attention entropy (nats), [layer][head]. */

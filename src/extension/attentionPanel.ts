@@ -16,6 +16,8 @@ const thumbnailSize = 32;
 export class AttentionPanels extends PanelHost {
     private text: string | undefined;
     private seq = 0;
+    /** The cut is announced once per session; the panel header repeats it every time. */
+    private cutAnnounced = false;
 
     constructor(ctx: Ctx) {
         super(ctx, {
@@ -23,6 +25,7 @@ export class AttentionPanels extends PanelHost {
             webview: "attention",
             title: "LM Lab: Attention",
             logName: "attention panel",
+            revivedHint: "Run LM Lab: Show Attention to refresh.",
         });
     }
 
@@ -39,7 +42,7 @@ export class AttentionPanels extends PanelHost {
             throw new Error(`the model ${model.path} has no attention to show: ${model.attentionNote ?? "its attention is fused"}`);
         }
         this.text = text;
-        this.ensurePanel();
+        await this.ensurePanel();
         const seq = ++this.seq;
         const result = await vscode.window.withProgress(
             { location: vscode.ProgressLocation.Notification, title: "LM Lab: computing attention", cancellable: true },
@@ -58,6 +61,15 @@ export class AttentionPanels extends PanelHost {
                 ),
         );
         this.post({ type: "attention/show", panelId: this.panelId, seq, result });
+        const total = result.totalTokens ?? result.tokens.length;
+        if (total > result.tokens.length && !this.cutAnnounced) {
+            this.cutAnnounced = true;
+            const limits = `model context ${model.contextLength}, lmLab.attention.maxTokens ${this.ctx.config.settings.attentionMaxTokens}`;
+            log.info(`attention cut to ${result.tokens.length} of ${total} tokens (${limits})`);
+            void vscode.window.showInformationMessage(
+                `LM Lab: attention shows the first ${result.tokens.length} of ${total.toLocaleString("en-US")} tokens (${limits}).`,
+            );
+        }
     }
 
     private async selectHead(layer: number, head: number): Promise<void> {

@@ -24,6 +24,7 @@ import {
     type HeatmapGeometry,
 } from "./geometry";
 import { drawHeadView } from "./headView";
+import { tokenCountLabel } from "./labels";
 import { headViewSvg, heatmapSvg } from "./svgExport";
 import {
     drawGrid,
@@ -259,7 +260,7 @@ function renderHead(): void {
     const n = r.tokens.length;
     const kind: Kind = state.kind === "scores" && current.scores ? "scores" : "probs";
     const entropy = r.entropy[current.layer]?.[current.head];
-    title.textContent = `Layer ${current.layer}, head ${current.head} · ${kind === "probs" ? "probabilities" : "scores"} · entropy ${entropy?.toFixed(3) ?? "?"} nats · ${n} tokens`;
+    title.textContent = `Layer ${current.layer}, head ${current.head} · ${kind === "probs" ? "probabilities" : "scores"} · entropy ${entropy?.toFixed(3) ?? "?"} nats · ${tokenCountLabel(n, r.totalTokens)}`;
     heatmap.dataset.layer = String(current.layer);
     heatmap.dataset.head = String(current.head);
     // Fit inside the scroll area; the pixel of slack keeps a scrollbar from appearing and re-fitting.

@@ -4,7 +4,8 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { maxPool, meanEntropy, summarizeHead } from "./attention";
+import { attention, maxPool, meanEntropy, summarizeHead } from "./attention";
+import { TestModel } from "./testModel";
 
 /** Two heads of [t, t] softmax rows of pseudo-random scores; causal rows end at the diagonal. */
 function heads(t: number, causal: boolean): Float32Array {
@@ -102,4 +103,16 @@ test("summarizeHead gives meanEntropy and maxPool in one pass, any size, causal 
             assert.equal(summarizeHead(matrix, t, causal), meanEntropy(matrix, t, 0, causal));
         }
     }
+});
+
+test("a cut text reports its total token count beside the tokens shown", async () => {
+    const text = "abcdefghijklmnopqrst";
+    const cutByContext = await attention(new TestModel(8), text, { heads: [0] });
+    assert.equal(cutByContext.tokens.length, 8);
+    assert.equal(cutByContext.totalTokens, text.length);
+    const cutBySetting = await attention(new TestModel(64), text, { heads: [0], maxTokens: 5 });
+    assert.equal(cutBySetting.tokens.length, 5);
+    assert.equal(cutBySetting.totalTokens, text.length);
+    const whole = await attention(new TestModel(64), "abc", { heads: [0] });
+    assert.equal(whole.tokens.length, whole.totalTokens);
 });

@@ -84,6 +84,7 @@ export function attentionResult(
             start: encoding.offsets[i][0],
             end: encoding.offsets[i][1],
         })),
+        totalTokens: encoding.ids.length,
         nLayer: info.nLayer,
         nHead: info.nHead,
         entropy: [],
