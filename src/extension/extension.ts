@@ -82,8 +82,10 @@ export function activate(context: vscode.ExtensionContext): void {
         "lmLab.loadRun": (item) => training.loadRun(runDir(item)),
         "lmLab.resumeRunFromCheckpoint": (item) => training.resumeFromCheckpoint(runDir(item)),
     };
+    const titles = commandTitles(context.extension.packageJSON);
     for (const [id, handler] of Object.entries(commands)) {
-        subs.push(vscode.commands.registerCommand(id, (...args: unknown[]) => runCommand(id, handler, args)));
+        const title = titles.get(id) ?? id;
+        subs.push(vscode.commands.registerCommand(id, (...args: unknown[]) => runCommand(title, handler, args)));
     }
     log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
 }
@@ -93,18 +95,30 @@ export function deactivate(): void {
 }
 
 /**
- * Runs a command handler; a failure is logged with its stack and shown naming the command, with
- * Open Logs, and settings-related failures also offer Open Settings.
+ * Runs a command handler; a failure is logged with its stack and shown naming the command by its
+ * title as the Command Palette shows it, with Open Logs, and settings-related failures also offer
+ * Open Settings.
  */
-async function runCommand(id: string, handler: Command, args: unknown[]): Promise<unknown> {
+async function runCommand(title: string, handler: Command, args: unknown[]): Promise<unknown> {
     try {
         return await handler(...args);
     } catch (error) {
         const text = error instanceof Error ? error.message : String(error);
-        const choice = await showError(`${id.replace("lmLab.", "")} failed`, error, ...(text.includes("lmLab.") ? ["Open Settings"] : []));
+        const choice = await showError(`${title} failed`, error, ...(text.includes("lmLab.") ? ["Open Settings"] : []));
         if (choice === "Open Settings") await vscode.commands.executeCommand("workbench.action.openSettings", "lmLab");
         return undefined;
     }
+}
+
+/** Command id to title ("Load Model…"), from the manifest's `contributes.commands`. */
+function commandTitles(packageJSON: unknown): Map<string, string> {
+    const entries = (packageJSON as { contributes?: { commands?: unknown } }).contributes?.commands;
+    const titles = new Map<string, string>();
+    if (!Array.isArray(entries)) return titles;
+    for (const entry of entries as { command?: unknown; title?: unknown }[]) {
+        if (typeof entry.command === "string" && typeof entry.title === "string") titles.set(entry.command, entry.title);
+    }
+    return titles;
 }
 
 function asString(value: unknown): string | undefined {

@@ -3,6 +3,7 @@
 
 import { randomUUID } from "node:crypto";
 import * as vscode from "vscode";
+import type { ModelKind } from "../engine/types";
 import { Methods } from "../protocol";
 import type { Config } from "./config";
 import type { Engine } from "./engine";
@@ -82,13 +83,8 @@ export async function generateCommand(engine: Engine, config: Config): Promise<v
 
 export async function exportModelCommand(engine: Engine): Promise<void> {
     const model = await engine.ensureModel();
-    const pick = await vscode.window.showQuickPick(
-        [
-            { label: "Hugging Face folder", description: "model.safetensors + config.json + tokenizer.json", format: "hf" as const },
-            { label: "ONNX file", description: "NAME.onnx + NAME.tokenizer.json + NAME.config.json", format: "onnx" as const },
-        ],
-        { title: `LM Lab: Export ${model.name}` },
-    );
+    const formats = exportFormats.filter((f) => f.from.includes(model.kind));
+    const pick = await vscode.window.showQuickPick(formats, { title: `LM Lab: Export ${model.name} (${model.kind})` });
     if (!pick) return;
     // The engine refuses to write over existing files; the user is offered another location
     // until an export succeeds or the dialog is dismissed.
@@ -117,6 +113,25 @@ export async function exportModelCommand(engine: Engine): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+/**
+ * The export formats and the model kinds each can be written from: weights can be re-saved as a
+ * Hugging Face folder only when the engine holds them as tensors, not inside an ONNX graph.
+ */
+const exportFormats = [
+    {
+        label: "Hugging Face folder",
+        description: "model.safetensors + config.json + tokenizer.json",
+        format: "hf" as const,
+        from: ["lmlab", "hf"] as readonly ModelKind[],
+    },
+    {
+        label: "ONNX file",
+        description: "NAME.onnx + NAME.tokenizer.json + NAME.config.json",
+        format: "onnx" as const,
+        from: ["lmlab", "hf", "onnx"] as readonly ModelKind[],
+    },
+];
 
 /** The engine's UserError codes for an export that would write over something (engine/io/export.ts). */
 const exportRefusalCodes: readonly string[] = ["E_EXPORT_EXISTS", "E_EXPORT_RUN_FOLDER"];
