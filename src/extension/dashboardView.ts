@@ -132,7 +132,8 @@ export class DashboardView extends Disposable implements vscode.WebviewViewProvi
     private async sendRuns(): Promise<void> {
         if (!this.view) return;
         const runs = await this.ctx.training.listRuns();
-        this.post({ type: "dashboard/runs", panelId, runs, activeModel: this.ctx.engine.model?.path });
+        const liveRunIds = runs.filter((r) => this.ctx.training.isLive(r.runId)).map((r) => r.runId);
+        this.post({ type: "dashboard/runs", panelId, runs, activeModel: this.ctx.engine.model?.path, liveRunIds });
     }
 
     private post(message: HostMessage): void {

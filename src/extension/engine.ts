@@ -36,6 +36,8 @@ export class Engine extends Disposable {
     /** A model chosen with Load Model…, used instead of the setting until the setting changes. */
     private chosenPath: string | undefined;
     info: EngineInfo | undefined;
+    /** How many training runs live in the engine process; told in the message when it crashes. */
+    countActiveRuns: () => number = () => 0;
 
     private readonly stateEmitter = this.register(new vscode.EventEmitter<EngineState>());
     readonly onDidChangeState = this.stateEmitter.event;
@@ -195,6 +197,8 @@ export class Engine extends Disposable {
 
     private onSessionExit(session: EngineSession, exit: EngineExit): void {
         if (this.slot.value !== session) return;
+        // Counted before the state change, on which the runs are marked interrupted.
+        const interrupted = exit.expected ? 0 : this.countActiveRuns();
         this.sessionStore.clear();
         this.slot.value = undefined;
         this.forgetModel();
@@ -204,16 +208,21 @@ export class Engine extends Disposable {
         }
         this.setState("crashed");
         const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
-        const tail = exit.stderrTail.trim().split("\n").slice(-1)[0] ?? "";
-        void showError(
-            `the engine stopped unexpectedly (${how})${tail ? `; last output: ${tail}` : ""}`,
-            new Error("training runs in progress were interrupted; resume them from their checkpoints"),
-            "Restart Engine",
-        ).then((choice) => {
-            if (choice === "Restart Engine") {
-                this.restart().catch((error: unknown) => showError("restarting the engine failed", error));
-            }
-        });
+        // The last output (often a long JSON line) goes to the log, not into the notification.
+        const tail = exit.stderrTail.trim().split("\n").slice(-5).join("\n");
+        log.error(`engine stopped unexpectedly (${how})${tail ? `; last output:\n${tail}` : ""}`);
+        const runs =
+            interrupted > 0
+                ? ` ${interrupted} training run(s) were interrupted; resume them from their checkpoints.`
+                : "";
+        void vscode.window
+            .showErrorMessage(`LM Lab: the engine stopped unexpectedly (${how}).${runs}`, "Restart Engine", "Open Logs")
+            .then((choice) => {
+                if (choice === "Open Logs") log.show();
+                if (choice === "Restart Engine") {
+                    this.restart().catch((error: unknown) => showError("restarting the engine failed", error));
+                }
+            });
     }
 
     /** Says when the engine lacks a requested execution provider: it then computes on the CPU. */

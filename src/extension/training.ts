@@ -1,6 +1,7 @@
 // Training commands and run bookkeeping: turns the current file, the selection, workspace files
 // or a dashboard form into an engine run, logs its hyper-parameters, and forwards pause, resume
-// and stop. Runs live in the engine process, so closing the dashboard does not stop them.
+// and stop. Runs live in the engine process, so closing the dashboard does not stop them; runs
+// that ended with a process (a crash, a reload) are listed as interrupted and offered for resuming.
 
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -29,6 +30,13 @@ export interface TrainData {
 
 export class Training extends Disposable {
     private readonly runs = new Map<string, RunSummary>();
+    /** Ids of the runs started or resumed in the current engine process: only these take controls. */
+    private readonly live = new Set<string>();
+    /** Interrupted runs already announced (by the crash message or the offer to resume). */
+    private readonly announced = new Set<string>();
+    private offeredResume = false;
+    /** Set when runs were marked interrupted while no listing could be sent (engine stopped). */
+    private changePending = false;
     private readonly changed = this.register(new vscode.EventEmitter<void>());
     /** Fires when the set of known runs or their states change. */
     readonly onDidChangeRuns = this.changed.event;
@@ -39,10 +47,13 @@ export class Training extends Disposable {
         private readonly state: vscode.Memento,
     ) {
         super();
+        engine.countActiveRuns = () => this.liveRuns().length;
         this.register(
             engine.onRunState((e) => {
                 const run = this.runs.get(e.runId);
                 if (run) run.state = e.state;
+                if (isActive(e.state)) this.live.add(e.runId);
+                else this.live.delete(e.runId);
                 if (e.state === "failed") void showError(`training run ${e.runId} failed`, new Error(e.message ?? "no reason given"));
                 else if (e.state === "finished") void this.announceFinished(e.runId);
                 this.changed.fire();
@@ -50,11 +61,24 @@ export class Training extends Disposable {
         );
         this.register(
             engine.onDidChangeState((state) => {
+                if (state === "ready" && this.changePending) {
+                    this.changePending = false;
+                    this.changed.fire();
+                }
                 if (state !== "stopped" && state !== "crashed") return;
-                // The runs that were live ended with the process; forget them so the next listing
-                // shows their folders' state, and pause/stop no longer name a run that is gone.
-                // No change event: listeners would list runs and so start a new engine at once.
-                for (const [id, run] of this.runs) if (isActive(run.state)) this.runs.delete(id);
+                // The runs that were live ended with the process: they show as interrupted, ready
+                // to resume from their checkpoints, and pause/stop no longer name a run that is gone.
+                for (const run of this.liveRuns()) {
+                    run.state = "stopped";
+                    run.interrupted = true;
+                    run.hasCheckpoint ||= checkpointExists(run.dir);
+                    this.announced.add(run.runId);
+                }
+                this.live.clear();
+                // A listing of a crashed engine shows the known runs without restarting it; after a
+                // deliberate stop a listing would start a new engine at once, so it waits for one.
+                if (state === "crashed") this.changed.fire();
+                else this.changePending = true;
             }),
         );
         this.register(
@@ -79,17 +103,25 @@ export class Training extends Disposable {
         // After a crash the engine restarts on the user's next request, not on a view refresh:
         // until then the views show the runs already known.
         if (fs.existsSync(root) && this.engine.state !== "crashed") {
-            for (const run of await this.engine.request(Methods.listRuns, { root })) {
-                const live = this.runs.get(run.runId);
-                if (!live || !isActive(live.state)) this.runs.set(run.runId, run);
+            const listed = await this.engine.request(Methods.listRuns, { root });
+            for (const run of listed) {
+                const known = this.runs.get(run.runId);
+                if (known && this.live.has(run.runId)) known.hasCheckpoint = run.hasCheckpoint;
+                else this.runs.set(run.runId, run);
             }
+            this.offerResume(listed);
         }
         return [...this.runs.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     }
 
+    /** Whether a run belongs to the current engine process, so that pause/resume/stop reach it. */
+    isLive(runId: string): boolean {
+        return this.live.has(runId);
+    }
+
     /** The run that pause/resume/stop act on when none is named: the single active one. */
     activeRun(): RunSummary | undefined {
-        return [...this.runs.values()].find((r) => isActive(r.state));
+        return this.liveRuns()[0];
     }
 
     async trainOnFile(): Promise<void> {
@@ -138,6 +170,7 @@ export class Training extends Disposable {
         await vscode.commands.executeCommand("lmLab.openDashboard");
         const run = await this.engine.request(Methods.startRun, runConfig);
         this.runs.set(run.runId, run);
+        this.live.add(run.runId);
         this.changed.fire();
         return run;
     }
@@ -146,6 +179,12 @@ export class Training extends Disposable {
         const id = runId ?? this.activeRun()?.runId;
         if (!id) {
             void vscode.window.showInformationMessage("LM Lab: no training run is active.");
+            return;
+        }
+        if (!this.live.has(id)) {
+            const run = this.runs.get(id);
+            const why = run && isActive(run.state) ? "runs in another process (the CLI?)" : "is not running";
+            void vscode.window.showWarningMessage(`LM Lab: training run ${id} ${why}; it cannot be paused or stopped here.`);
             return;
         }
         const method = action === "pause" ? Methods.pauseRun : action === "resume" ? Methods.continueRun : Methods.stopRun;
@@ -158,6 +197,7 @@ export class Training extends Disposable {
         log.info(`resuming run from checkpoint ${dir}`);
         const run = await this.engine.request(Methods.resumeRun, { dir });
         this.runs.set(run.runId, run);
+        this.live.add(run.runId);
         this.changed.fire();
     }
 
@@ -165,6 +205,30 @@ export class Training extends Disposable {
     async loadRun(dir: string): Promise<void> {
         const info = await this.engine.loadModel(dir);
         void vscode.window.showInformationMessage(`LM Lab: model ${info.name} is now active.`);
+    }
+
+    private liveRuns(): RunSummary[] {
+        return [...this.live].map((id) => this.runs.get(id)).filter((r): r is RunSummary => !!r && isActive(r.state));
+    }
+
+    /**
+     * Once after activation, offers to resume the runs the listing found interrupted (their
+     * trainer ended with a window reload or a crash) that have a checkpoint.
+     */
+    private offerResume(listed: RunSummary[]): void {
+        if (this.offeredResume) return;
+        this.offeredResume = true;
+        for (const run of listed) {
+            if (!run.interrupted || !run.hasCheckpoint || this.announced.has(run.runId)) continue;
+            this.announced.add(run.runId);
+            log.info(`run ${run.runId} in ${run.dir} was interrupted at step ${run.step}`);
+            void vscode.window
+                .showInformationMessage(`LM Lab: training run ${run.runId} was interrupted at step ${run.step}.`, "Resume")
+                .then((choice) => {
+                    if (choice !== "Resume") return;
+                    this.resumeFromCheckpoint(run.dir).catch((error: unknown) => showError(`resuming ${run.dir} failed`, error));
+                });
+        }
     }
 
     private async announceFinished(runId: string): Promise<void> {
@@ -182,6 +246,11 @@ export class Training extends Disposable {
 
 function isActive(state: RunSummary["state"]): boolean {
     return state === "starting" || state === "running" || state === "paused";
+}
+
+/** Whether a run folder holds a complete checkpoint (the engine's checkpoint.ts layout). */
+function checkpointExists(dir: string): boolean {
+    return ["checkpoint", "checkpoint.old"].some((name) => fs.existsSync(path.join(dir, name, "trainer_state.json")));
 }
 
 /**

@@ -27,6 +27,8 @@ const host = new Host<State>();
 let state: State = { compare: [], smoothing: 0.9, logY: false, ...host.state };
 const runs = new Map<string, RunData>();
 const requested = new Set<string>();
+/** Runs of the current engine process: only these take pause, resume and stop. */
+let live = new Set<string>();
 
 const modelEl = h("span", { className: "muted", testid: "active-model", text: "No model loaded yet" });
 const errorEl = h("div", { className: "error-banner", testid: "error", attrs: { role: "alert" } });
@@ -121,9 +123,12 @@ host.listen((msg) => {
             form.set(msg.form);
             break;
         case "dashboard/runs":
+            live = new Set(msg.liveRunIds ?? []);
             for (const summary of msg.runs) {
                 const run = runs.get(summary.runId);
-                if (run) run.summary = { ...summary, step: Math.max(summary.step, run.summary.step) };
+                // A live run's progress may be ahead of its folder's record; an ended one is as listed.
+                if (run && live.has(summary.runId)) run.summary = { ...summary, step: Math.max(summary.step, run.summary.step) };
+                else if (run) run.summary = summary;
                 else runs.set(summary.runId, { summary, train: [], evals: [], loaded: false });
             }
             // With runs to watch, the form folds away so the run's state and curves are in view.
@@ -155,6 +160,8 @@ host.listen((msg) => {
         case "dashboard/state": {
             const run = ensureRun(msg.event.runId);
             run.summary.state = msg.event.state;
+            if (["starting", "running", "paused"].includes(msg.event.state)) live.add(msg.event.runId);
+            else live.delete(msg.event.runId);
             if (msg.event.state === "starting") {
                 state.selected = msg.event.runId;
                 run.loaded = true;
@@ -243,28 +250,31 @@ function renderStatus(): void {
     runTitle.textContent = s ? s.runId : "No run selected";
     runState.textContent = s?.state ?? "idle";
     runState.dataset.state = s?.state ?? "idle";
+    runState.title = s?.interrupted ? "Interrupted when its process ended; resume it from its checkpoint" : "";
     const max = run?.last?.maxIters ?? s?.maxIters ?? 0;
     const step = s?.step ?? 0;
     const pct = max > 0 ? Math.min(100, (100 * step) / max) : 0;
     progressFill.style.width = `${pct}%`;
     progress.setAttribute("aria-valuenow", pct.toFixed(1));
     const last = run?.last;
-    const lastEval = run?.evals[run.evals.length - 1];
     const stat = (label: string, value: string, testid: string) =>
         h("div", { className: "stat" }, h("div", { className: "label", text: label }), h("div", { className: "value", testid, text: value }));
     setChildren(
         statsEl,
         stat("step", max ? `${step} / ${max}` : String(step), "step"),
         stat("loss", s?.lastLoss !== undefined ? s.lastLoss.toFixed(4) : "—", "loss"),
-        stat("val loss", lastEval ? lastEval.valLoss.toFixed(4) : "—", "val-loss"),
+        // The same figure as the run table's, so that both agree after a resume.
+        stat("val loss", s?.lastValLoss !== undefined ? s.lastValLoss.toFixed(4) : "—", "val-loss"),
         stat("tokens/s", last ? Math.round(last.tokensPerSec).toLocaleString() : "—", "tokens-per-sec"),
         stat("elapsed", last ? formatDuration(last.elapsedSec) : "—", "elapsed"),
         stat("ETA", last && s?.state === "running" ? formatDuration(last.etaSec) : "—", "eta"),
     );
     const st = s?.state;
-    setEnabled(pauseBtn, st === "running");
-    setEnabled(resumeBtn, st === "paused");
-    setEnabled(stopBtn, st === "running" || st === "paused" || st === "starting");
+    // A run listed as running by another process (the CLI) cannot be controlled from here.
+    const isLive = !!s && live.has(s.runId);
+    setEnabled(pauseBtn, isLive && st === "running");
+    setEnabled(resumeBtn, isLive && st === "paused");
+    setEnabled(stopBtn, isLive && (st === "running" || st === "paused" || st === "starting"));
     setEnabled(loadBtn, !!s?.hasCheckpoint || st === "finished" || st === "stopped");
     setEnabled(checkpointBtn, !!s?.hasCheckpoint && (st === "stopped" || st === "failed"));
 }

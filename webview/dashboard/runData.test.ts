@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { RunSummary } from "../../src/protocol";
+import type { RunSummary, TrainProgress } from "../../src/protocol";
 import { addEval, addProgress, applyMetrics, formatDuration, prepareChart, type RunData } from "./runData";
 
 function emptyRun(): RunData {
@@ -66,4 +66,21 @@ test("durations format by magnitude", () => {
     assert.equal(formatDuration(185), "3m 05s");
     assert.equal(formatDuration(3720), "1h 02m");
     assert.equal(formatDuration(Number.NaN), "—");
+});
+
+test("a run resumed from an earlier checkpoint drops the evaluations past it", () => {
+    const run = emptyRun();
+    const progress = (step: number): TrainProgress => {
+        const rates = { lr: 1e-3, gradNorm: 1, tokensPerSec: 100, elapsedSec: step, etaSec: 1 };
+        return { runId: "r", step, maxIters: 10, loss: 3 - step / 100, ...rates } as TrainProgress;
+    };
+    for (const step of [100, 150, 200]) addProgress(run, progress(step));
+    addEval(run, { runId: "r", step: 100, trainLoss: 2.5, valLoss: 2.6, valPerplexity: Math.exp(2.6), valBitsPerChar: 1 });
+    addEval(run, { runId: "r", step: 200, trainLoss: 2.0, valLoss: 2.1, valPerplexity: Math.exp(2.1), valBitsPerChar: 1 });
+    assert.equal(run.summary.lastValLoss, 2.1);
+    addProgress(run, progress(123));
+    assert.deepEqual(run.train.map((t) => t.step), [100, 123]);
+    assert.deepEqual(run.evals.map((e) => e.step), [100]);
+    assert.equal(run.summary.lastValLoss, 2.6);
+    assert.equal(run.summary.step, 123);
 });

@@ -36,9 +36,16 @@ export function applyMetrics(run: RunData, records: MetricsRecord[]): void {
     run.loaded = true;
 }
 
-/** Appends a live progress point; a step not after the last one (a resumed run) replaces the tail. */
+/**
+ * Appends a live progress point. A step not after the last one (a run resumed from an earlier
+ * checkpoint) replaces the tail, and evaluations past it are dropped with it, as in its log.
+ */
 export function addProgress(run: RunData, p: TrainProgress): void {
     while (run.train.length > 0 && run.train[run.train.length - 1].step >= p.step) run.train.pop();
+    if (run.evals.some((e) => e.step >= p.step)) {
+        run.evals = run.evals.filter((e) => e.step < p.step);
+        run.summary.lastValLoss = run.evals[run.evals.length - 1]?.valLoss;
+    }
     run.train.push({ step: p.step, loss: p.loss, lr: p.lr, gradNorm: p.gradNorm, tokensPerSec: p.tokensPerSec });
     run.last = p;
     run.summary.step = p.step;

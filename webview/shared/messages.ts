@@ -31,7 +31,14 @@ export type HostMessage =
     | { type: "attention/show"; panelId: string; seq: number; result: AttentionResult }
     | { type: "attention/head"; panelId: string; seq: number; result: AttentionResult }
     | { type: "dashboard/init"; panelId: string; form: TrainForm; hasSelection: boolean; runsRoot: string }
-    | { type: "dashboard/runs"; panelId: string; runs: RunSummary[]; activeModel?: string }
+    | {
+          type: "dashboard/runs";
+          panelId: string;
+          runs: RunSummary[];
+          activeModel?: string;
+          /** Runs of the current engine process, the only ones pause/resume/stop can reach. */
+          liveRunIds?: string[];
+      }
     | { type: "dashboard/metrics"; panelId: string; runId: string; records: MetricsRecord[] }
     | { type: "dashboard/progress"; panelId: string; progress: TrainProgress }
     | { type: "dashboard/eval"; panelId: string; point: EvalPoint }
