@@ -63,6 +63,17 @@ test("the head view keeps rows readable for short inputs and at least 2 px for l
     assert.ok(long.step > 1);
 });
 
+test("the head view's query column is wide enough for its title when the token labels are narrow", () => {
+    // One-character tokens measure about 24 px; "query (hover one)" about 95 px, right-aligned
+    // at queryX. In a narrow pane the layout starts at the 8 px margin.
+    const narrow = headViewGeometry(10, 250, 300, 24, 95);
+    assert.ok(narrow.queryX - 95 >= 8, `title starts at ${narrow.queryX - 95}`);
+    assert.equal(narrow.queryX, 8 + 95 + 10);
+    assert.equal(narrow.keyX - narrow.queryX, 120);
+    // Labels wider than the title keep the layout they had without one.
+    assert.deepEqual(headViewGeometry(10, 300, 300, 100, 95), headViewGeometry(10, 300, 300, 100));
+});
+
 test("colour bar ticks sit on the square-root scale for weights and at min/mid/max for scores", () => {
     const probs = colorBarTicks("probs", 0, 1);
     assert.deepEqual(probs.map((t) => t.label), ["0", "0.1", "0.25", "0.5", "1"]);

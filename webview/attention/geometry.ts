@@ -11,6 +11,8 @@ export const minWeight = 0.01;
 export const labelChars = 14;
 /** The heatmap's axis titles, drawn right-aligned in the corner left of the column labels. */
 export const axisTitles = { key: "key →", query: "query ↓" } as const;
+/** The head view's column titles; `hoverHint` replaces `query` on screen until a query is hovered. */
+export const headViewTitles = { query: "query", hoverHint: "query (hover one)", key: "key" } as const;
 
 /**
  * Room (CSS px) for the labels left of and above the heatmap: the widest token label, but at
@@ -146,21 +148,24 @@ export interface HeadViewGeometry {
 
 /**
  * Two token columns with the lines between them, centred in `width`: rows share `height` but
- * stay at least 14 px for up to 128 tokens (the pane scrolls) and at most 22 px.
+ * stay at least 14 px for up to 128 tokens (the pane scrolls) and at most 22 px. The query column
+ * is as wide as its labels or its title (`titleWidth`, drawn right-aligned above the labels),
+ * whichever is wider, so short tokens do not leave the title clipped at the pane's edge.
  */
-export function headViewGeometry(n: number, width: number, height: number, labelWidth: number): HeadViewGeometry {
+export function headViewGeometry(n: number, width: number, height: number, labelWidth: number, titleWidth = 0): HeadViewGeometry {
     const top = 26;
+    const queryColumn = Math.max(labelWidth, Math.ceil(titleWidth));
     const count = Math.max(1, n);
     const row = Math.min(22, Math.max(n <= 128 ? 14 : 2, (height - top - 6) / count));
-    const gap = Math.max(120, Math.min(420, width - 2 * (labelWidth + 10) - 16));
-    const total = 2 * (labelWidth + 10) + gap;
+    const gap = Math.max(120, Math.min(420, width - (queryColumn + labelWidth + 20) - 16));
+    const total = queryColumn + labelWidth + 20 + gap;
     const x0 = Math.max(8, (width - total) / 2);
     return {
         n,
         row,
         top,
-        queryX: x0 + labelWidth + 10,
-        keyX: x0 + labelWidth + 10 + gap,
+        queryX: x0 + queryColumn + 10,
+        keyX: x0 + queryColumn + 10 + gap,
         step: labelStep(row, 12),
         width: Math.max(width, Math.ceil(total + 16)),
         height: Math.ceil(top + count * row + 6),

@@ -2,7 +2,7 @@
 // the right, a line from each query to each key it attends to, as thick and opaque as the weight.
 // Hovering a query shows only its lines and tints the keys by how much they receive.
 
-import { headViewRowY, labelFont, minWeight, type HeadViewGeometry } from "./geometry";
+import { headViewRowY, headViewTitles, labelFont, minWeight, type HeadViewGeometry } from "./geometry";
 import { setupCanvas, themeColors, tokenLabel } from "./views";
 
 export function drawHeadView(canvas: HTMLCanvasElement, geo: HeadViewGeometry, probs: Float32Array, tokens: string[], focus: number | undefined): void {
@@ -15,9 +15,9 @@ export function drawHeadView(canvas: HTMLCanvasElement, geo: HeadViewGeometry, p
     ctx.fillStyle = colors.muted;
     ctx.textBaseline = "alphabetic";
     ctx.textAlign = "right";
-    ctx.fillText(focus === undefined ? "query (hover one)" : "query", queryX, 14);
+    ctx.fillText(focus === undefined ? headViewTitles.hoverHint : headViewTitles.query, queryX, 14);
     ctx.textAlign = "left";
-    ctx.fillText("key", keyX, 14);
+    ctx.fillText(headViewTitles.key, keyX, 14);
 
     ctx.strokeStyle = colors.accent;
     ctx.fillStyle = colors.accent;

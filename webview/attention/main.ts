@@ -17,6 +17,7 @@ import {
     gridHit,
     headViewGeometry,
     headViewHit,
+    headViewTitles,
     heatmapGeometry,
     heatmapHit,
     type GridGeometry,
@@ -33,6 +34,7 @@ import {
     labelWidth,
     matrixImage,
     thumbnailImages,
+    uiTextWidth,
     type HeadData,
     type MatrixImage,
 } from "./views";
@@ -275,7 +277,7 @@ function renderHead(): void {
         Object.assign(heatmap.dataset, { n: String(n), cell: String(geo.cell), left: String(geo.left), top: String(geo.top) });
         zoomLabel.textContent = `${Math.round((state.zoom ?? 1) * 100)}%`;
     } else {
-        headGeo = headViewGeometry(n, width, height, labelsWidth);
+        headGeo = headViewGeometry(n, width, height, labelsWidth, uiTextWidth(headViewTitles.hoverHint));
         drawHeadView(headView, headGeo, current.probs, tokens(), focusQuery);
         Object.assign(headView.dataset, { queryX: String(headGeo.queryX), top: String(headGeo.top), row: String(headGeo.row) });
     }
@@ -341,7 +343,8 @@ function exportView(format: "png" | "svg"): void {
         tmp.width = image.canvas.width;
         tmp.height = image.canvas.height;
         tmp.getContext("2d")!.drawImage(image.canvas, 0, 0);
-        data = heatmapSvg(tmp.toDataURL("image/png"), tokens(), Math.max(geo.cell, 4), name);
+        const bar = { kind: image.kind, min: image.norm.min, max: image.norm.max };
+        data = heatmapSvg(tmp.toDataURL("image/png"), tokens(), Math.max(geo.cell, 4), name, bar);
     } else {
         data = headViewSvg(current.probs, tokens(), name);
     }

@@ -101,6 +101,13 @@ export function labelWidth(tokens: string[]): number {
     return labelRoom(widest, title);
 }
 
+/** Width of `text` in the interface font at the label size, as the head view draws its titles. */
+export function uiTextWidth(text: string): number {
+    const ctx = measureContext();
+    ctx.font = `${labelFont}px ${themeColors().uiFont}`;
+    return ctx.measureText(text).width;
+}
+
 /** Blits the matrix, labels the axes (every `geo.step`-th token) and draws the colour bar. */
 export function drawHeatmap(canvas: HTMLCanvasElement, image: MatrixImage, tokens: string[], geo: HeatmapGeometry): void {
     const { n, cell, left, top, step } = geo;
