@@ -39,11 +39,15 @@ export interface TopToken {
     /** Decoded text of the token (may contain U+FFFD for a partial character). */
     text: string;
     prob: number;
+    /** The token's bytes in hex ("f09f"), present only when `text` holds U+FFFD. */
+    bytes?: string;
 }
 
 export interface TokenAnalysis {
     id: number;
     text: string;
+    /** The token's bytes in hex ("f09f"), present only when `text` holds U+FFFD. */
+    bytes?: string;
     /** UTF-16 offsets into the analysed text. */
     start: number;
     end: number;

@@ -7,10 +7,8 @@ import * as vscode from "vscode";
 import { Methods } from "../protocol";
 import type { Ctx } from "./extension";
 import { nextTokenMarkdown, tokenMarkdown } from "./hoverMarkdown";
+import { hoveredTokenIndex, hoverWindow } from "./hoverWindow";
 import { log } from "./log";
-
-/** Characters of left context sent with a hover; the engine trims further to the model context. */
-const prefixChars = 2000;
 
 export function registerHover(ctx: Ctx): vscode.Disposable {
     return vscode.languages.registerHoverProvider([{ scheme: "file" }, { scheme: "untitled" }], {
@@ -29,27 +27,34 @@ async function provideHover(
     if (!(await delay(settings.hoverDelayMs, token))) return undefined;
 
     const offset = document.offsetAt(position);
-    const start = Math.max(0, offset - prefixChars);
     const word = document.getWordRangeAtPosition(position);
-    const windowEnd = word ? document.offsetAt(word.end) : Math.min(document.getText().length, offset + 1);
-    const windowText = document.getText(new vscode.Range(document.positionAt(start), document.positionAt(windowEnd)));
+    const full = document.getText();
     try {
+        const model = await ctx.engine.ensureModel();
+        if (token.isCancellationRequested) return undefined;
+        const wordEnd = word && document.offsetAt(word.end);
+        const window = hoverWindow(full, offset, wordEnd, model.contextLength);
+        const windowText = full.slice(window.start, window.end);
         // The hovered token comes first, so the next-token table can continue from its end:
         // predictions are made at token boundaries, never from the middle of a word.
         const analysis =
-            windowText.length > 0
-                ? await ctx.engine.requestModel(Methods.analyze, { text: windowText, topK: 1, maxTokens: 512 }, token)
+            windowText.trim().length > 0
+                ? await ctx.engine.requestModel(
+                      Methods.analyze,
+                      { text: windowText, topK: 1, maxTokens: window.maxTokens },
+                      token,
+                  )
                 : undefined;
         if (token.isCancellationRequested) return undefined;
-        const rel = offset - start;
-        const here = analysis?.tokens.find((t) => t.start <= rel && rel < t.end);
-        const prefixEnd = here ? start + here.end : offset;
-        const prefix = document.getText(new vscode.Range(document.positionAt(start), document.positionAt(prefixEnd)));
+        const index = analysis ? hoveredTokenIndex(analysis.tokens, window.start, offset) : -1;
+        const here = index >= 0 ? analysis!.tokens[index] : undefined;
+        const prefixEnd = here ? window.start + here.end : offset;
+        const prefix = full.slice(window.start, prefixEnd);
         const next = await ctx.engine.requestModel(Methods.nextToken, { prefix, k: settings.hoverTopK }, token);
         if (token.isCancellationRequested) return undefined;
         const md = new vscode.MarkdownString(undefined, true);
         if (here) md.appendMarkdown(tokenMarkdown(here) + "\n\n---\n\n");
-        md.appendMarkdown(nextTokenMarkdown(next, ctx.engine.model?.name ?? "model"));
+        md.appendMarkdown(nextTokenMarkdown(next, model.name));
         return new vscode.Hover(md, word);
     } catch (error) {
         if (token.isCancellationRequested) return undefined;

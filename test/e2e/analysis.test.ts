@@ -3,8 +3,12 @@
 // the top-k next tokens, the attention heatmap is drawn, and bad input gives its message.
 
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { hoveredTokenIndex, hoverWindow } from "../../src/extension/hoverWindow";
 import { formatProb, tokenLabel } from "../../webview/shared/tokenText";
+import { repoRoot } from "../support/paths";
 import { analyzeWithCli } from "./support/cli";
 import {
     canvasColours,
@@ -127,6 +131,67 @@ test("hovering over text shows the engine's top-k next tokens and the token's pr
         );
         assert.ok(found, `hovered token ${own[0]} matches no engine token of line 1`);
     }
+});
+
+test("hovering deep in a file shows that token and the distribution after it", async () => {
+    // Line 39 starts about 940 characters in, past what one short analysis of the file covers.
+    const file = readFileSync(join(repoRoot, "test", "sample-workspace", "shakespeare.txt"), "utf8");
+    const line = 39;
+    const column = 3;
+    const lineStart = file.split("\n").slice(0, line - 1).join("\n").length + 1;
+    const offset = lineStart + column;
+    const { page } = editor;
+    // Park the mouse off the text, so that only the keyboard hover at the cursor can open.
+    await page.mouse.move(1, 1);
+    await editor.openFile("shakespeare.txt");
+    await page.keyboard.press("Control+G");
+    const input = page.locator(".quick-input-widget input");
+    await input.waitFor({ state: "visible" });
+    await input.fill(`:${line}:${column + 1}`);
+    await page.keyboard.press("Enter");
+    await input.waitFor({ state: "hidden" });
+    assert.match(await page.locator(".statusbar").innerText(), new RegExp(`Ln ${line}, Col ${column + 1}`));
+    await editor.runCommand("Show or Focus Hover");
+    const hover = page.locator(".monaco-hover:not(.hidden)", { hasText: "Next token" }).first();
+    await hover.waitFor({ state: "visible", timeout: 30_000 });
+    await page.waitForTimeout(600);
+    const text = await hover.innerText();
+    await editor.screenshot("hover-deep");
+
+    // The hover analyses the window ending at the hovered word; the CLI on that window must give
+    // the hovered token the same probability and rank.
+    const probe = analyzeWithCli(file.slice(0, 2), undefined, 1) as unknown as { contextLength: number };
+    let wordEnd = offset;
+    while (/\w/.test(file[wordEnd] ?? "")) wordEnd++;
+    const window = hoverWindow(file, offset, wordEnd > offset ? wordEnd : undefined, probe.contextLength);
+    const analysis = analyzeWithCli(file.slice(window.start, window.end), undefined, 1);
+    const index = hoveredTokenIndex(analysis.tokens, window.start, offset);
+    assert.ok(index > 0, `offset ${offset} lies in an analysed, conditioned token`);
+    const expected = analysis.tokens[index];
+    const own = /Token\s+(.+?)\s+·\s+p\s+(\S+).*?rank\s+(\d+)/s.exec(text);
+    assert.ok(own, `the hover at line ${line} shows the hovered token: ${JSON.stringify(text)}`);
+    assert.equal(own[1], tokenLabel(expected.text, false));
+    assert.equal(own[2], formatProb(Math.exp(expected.logprob!)));
+    assert.equal(Number(own[3]), expected.rank);
+
+    // The table is the distribution after the hovered token. The engine conditions on the last
+    // context-length tokens of the prefix (for the character-level default model, characters);
+    // the CLI scores a character appended to one fewer of them, so the numbers agree closely,
+    // not exactly, while the distribution before the hovered token would differ outright.
+    const rows = [...text.matchAll(/^(.+?)\t(\S+)\t[█▏▎▍▌▋▊▉]*$/gm)]
+        .filter((m) => /^\d/.test(m[2]))
+        .map((m) => ({ label: m[1].trim(), prob: m[2] }));
+    assert.ok(rows.length >= 5, `hover lists at least 5 next tokens: ${JSON.stringify(text)}`);
+    const prefixEnd = window.start + expected.end;
+    const context = file.slice(window.start, prefixEnd).slice(-(probe.contextLength - 1));
+    const following = analyzeWithCli(context + file[prefixEnd], undefined, rows.length).tokens.at(-1)!;
+    const cli = following.topk.map((k) => ({ label: tokenLabel(k.text, false), prob: k.prob }));
+    const shown = JSON.stringify(rows);
+    assert.equal(rows[0].label, cli[0].label, `the table ${shown} follows "${file.slice(prefixEnd - 4, prefixEnd)}"`);
+    assert.ok(Math.abs(parseFloat(rows[0].prob) / 100 - cli[0].prob) < 0.02, `top row ${shown} vs CLI ${cli[0].prob}`);
+    const shared = rows.filter((r) => cli.some((c) => c.label === r.label)).length;
+    assert.ok(shared >= rows.length - 1, `rows ${shown} share ${shared} tokens with CLI ${JSON.stringify(cli)}`);
+    assert.notEqual(rows[0].label, tokenLabel(expected.topk[0]?.text ?? "", false), "not the distribution before it");
 });
 
 test("Show Attention draws a heatmap that is not blank", async () => {

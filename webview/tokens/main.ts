@@ -10,7 +10,7 @@ import { colorMetrics, legend, tokenColor, type ColorMetric } from "../shared/co
 import { h, setChildren } from "../shared/dom";
 import { Host } from "../shared/host";
 import { SequenceGate, type TextSource } from "../shared/messages";
-import { formatProb, tokenLabel, visibleText } from "../shared/tokenText";
+import { formatProb, tokenLabel, tokenShownText, visibleText } from "../shared/tokenText";
 import { edgeAlpha, lineBreaks, whitespaceRuns, withAlpha } from "./tokenStyle";
 import "./style.css";
 
@@ -190,7 +190,7 @@ function renderTokens(r: AnalyzeResult): void {
             },
             title: tokenTitle(t),
         });
-        appendVisible(span, t.special ? tokenLabel(t.text, true) : t.text);
+        appendVisible(span, tokenShownText(t));
         paintToken(span, tokenColor(state.metric, t));
         frag.append(span);
         // Newline tokens also break the line after their ↵, so the layout follows the source.
@@ -215,8 +215,26 @@ function paintToken(el: HTMLElement, color: string | undefined): void {
 }
 
 function tokenTitle(t: TokenAnalysis): string {
-    if (t.prob === null) return `${tokenLabel(t.text, t.special)}: first token (no prefix)`;
-    return `${tokenLabel(t.text, t.special)}: p ${formatProb(t.prob)}, rank ${t.rank}, ${t.surprisal?.toFixed(2)} bits`;
+    if (t.prob === null) return `${tokenLabel(t.text, t.special, t.bytes)}: first token (no prefix)`;
+    return `${tokenLabel(t.text, t.special, t.bytes)}: p ${formatProb(t.prob)}, rank ${t.rank}, ${t.surprisal?.toFixed(2)} bits`;
+}
+
+/**
+ * The text the token was made from. It differs from the token's own text for `<unk>` and other
+ * replacements, and for byte pieces, whose source is the whole character they are part of.
+ */
+function sourceLine(t: TokenAnalysis, text: string): HTMLElement {
+    const source = text.slice(t.start, t.end);
+    const replaced = source !== t.text;
+    const slice = h("span", { className: "source-text" });
+    appendVisible(slice, source.length === 0 ? "∅" : source);
+    return h(
+        "div",
+        { className: "token-source", testid: "token-source" },
+        h("span", { className: "muted", text: replaced ? "replaces: " : "source: " }),
+        slice,
+        h("span", { className: "muted", text: ` (characters ${t.start}–${t.end})` }),
+    );
 }
 
 function renderSelection(): void {
@@ -236,7 +254,7 @@ function renderDetails(): void {
     }
     detailsEl.classList.add("card");
     const chip = h("span", { className: `token chip-title${t.prob === null ? " unconditioned" : ""}` });
-    appendVisible(chip, t.special ? tokenLabel(t.text, true) : t.text);
+    appendVisible(chip, tokenShownText(t));
     paintToken(chip, tokenColor(state.metric, t));
     const best = Math.max(1e-9, ...t.topk.map((alt) => alt.prob));
     const rows = t.topk.map((alt, i) => {
@@ -244,7 +262,7 @@ function renderDetails(): void {
         const bar = h("span", { className: "bar" });
         bar.style.width = `${Math.max(0.5, (alt.prob / best) * 100)}%`;
         const label = h("span", { className: "alt-token" });
-        appendVisible(label, alt.text.length === 0 ? "∅" : alt.text);
+        appendVisible(label, alt.text.length === 0 ? "∅" : tokenShownText(alt));
         return h(
             "tr",
             { className: isToken ? "current" : "", attrs: { "data-testid": "alternative", ...(isToken ? { "aria-current": "true" } : {}) } },
@@ -257,6 +275,7 @@ function renderDetails(): void {
     setChildren(
         detailsEl,
         h("div", { className: "details-head" }, h("span", { className: "muted", text: `Token ${state.selected}` }), chip),
+        sourceLine(t, state.result!.text),
         statsRow(
             h("div", { className: "stats-row compact" }),
             stat("probability", t.prob === null ? "—" : formatProb(t.prob), ""),

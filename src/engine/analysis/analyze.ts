@@ -66,6 +66,7 @@ export async function analyzeEncoded(
     const tokens: TokenAnalysis[] = ids.map((id, i) => ({
         id,
         text: textOf(id),
+        ...partialBytes(tokenizer, id, textOf(id)),
         start: encoding.offsets[i][0],
         end: encoding.offsets[i][1],
         logprob: null,
@@ -97,7 +98,9 @@ export async function analyzeEncoded(
             token.rank = stats.rank!;
             token.surprisal = -logprob / Math.LN2;
             token.entropy = stats.entropy;
-            token.topk = stats.top.map((e): TopToken => ({ id: e.id, text: textOf(e.id), prob: e.prob }));
+            token.topk = stats.top.map(
+                (e): TopToken => ({ id: e.id, text: textOf(e.id), prob: e.prob, ...partialBytes(tokenizer, e.id, textOf(e.id)) }),
+            );
             token.context = p - window.start;
             token.truncatedContext = window.start > 0;
         }
@@ -185,4 +188,13 @@ export function displayUnits(tokens: readonly TokenAnalysis[], text: string): Di
 /** The text of one token: its literal for special tokens, else its decoded bytes. */
 export function tokenText(tokenizer: Tokenizer, id: number): string {
     return tokenizer.decode([id]);
+}
+
+/**
+ * `{ bytes }` in hex when a token's text holds U+FFFD, so that a byte-level piece of a character
+ * can be shown by its bytes; nothing for every other token, which keeps results small.
+ */
+export function partialBytes(tokenizer: Tokenizer, id: number, text: string): { bytes?: string } {
+    if (!text.includes("\uFFFD")) return {};
+    return { bytes: Buffer.from(tokenizer.tokenBytes(id)).toString("hex") };
 }
