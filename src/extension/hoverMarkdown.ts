@@ -26,13 +26,13 @@ export function nextTokenMarkdown(next: NextTokenResult, modelName: string): str
         "|---|---:|---|",
     ];
     for (const t of next.top) {
-        lines.push(`| ${codeCell(tokenLabel(t.text, false))} | ${formatProb(t.prob)} | ${probabilityBar(t.prob)} |`);
+        lines.push(`| ${codeCell(tokenLabel(t.text, false, t.bytes))} | ${formatProb(t.prob)} | ${probabilityBar(t.prob)} |`);
     }
     return lines.join("\n");
 }
 
 export function tokenMarkdown(token: TokenAnalysis): string {
-    const label = codeCell(tokenLabel(token.text, token.special));
+    const label = codeCell(tokenLabel(token.text, token.special, token.bytes));
     if (token.prob === null || token.rank === null) return `**Token** ${label} · first token, no prefix to condition on`;
     const surprisal = token.surprisal === null ? "" : ` · ${token.surprisal.toFixed(2)} bits`;
     return `**Token** ${label} · p ${formatProb(token.prob)} ${probabilityBar(token.prob, 8)} · rank ${token.rank}${surprisal}`;

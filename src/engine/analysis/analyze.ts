@@ -98,9 +98,10 @@ export async function analyzeEncoded(
             token.rank = stats.rank!;
             token.surprisal = -logprob / Math.LN2;
             token.entropy = stats.entropy;
-            token.topk = stats.top.map(
-                (e): TopToken => ({ id: e.id, text: textOf(e.id), prob: e.prob, ...partialBytes(tokenizer, e.id, textOf(e.id)) }),
-            );
+            token.topk = stats.top.map((e): TopToken => {
+                const text = textOf(e.id);
+                return { id: e.id, text, prob: e.prob, ...partialBytes(tokenizer, e.id, text) };
+            });
             token.context = p - window.start;
             token.truncatedContext = window.start > 0;
         }
