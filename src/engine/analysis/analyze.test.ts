@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { analyze, planWindows } from "./analyze";
+import { analyze, partialBytes, planWindows, tokenText } from "./analyze";
 import { attention, decodeFloats } from "./attention";
 import { rowStats } from "./distribution";
 import { generate } from "./generate";
@@ -172,4 +172,17 @@ test("non-finite model output is an error, never a null log-prob on a conditione
         analyze(model, "the cat sat."),
         (e: Error) => e.name === "UserError" && /output for token 4 is not finite \(log-prob NaN\)/.test(e.message),
     );
+});
+
+test("byte-level pieces of one character carry their bytes; whole tokens do not", async () => {
+    const { loadTokenizer } = await import("../tokenizer");
+    const { join } = await import("node:path");
+    const { fixturesDir } = await import("../../../test/support/paths");
+    const tokenizer = await loadTokenizer(join(fixturesDir, "gpt2-tokenizer", "tokenizer.json"));
+    const cat = tokenizer.encode("🐈").ids;
+    assert.ok(cat.length > 1, "GPT-2 splits the emoji into byte pieces");
+    const hex = cat.map((id) => partialBytes(tokenizer, id, tokenText(tokenizer, id)).bytes).join("");
+    assert.equal(hex, Buffer.from("🐈", "utf8").toString("hex"));
+    const [word] = tokenizer.encode("Hello").ids;
+    assert.deepEqual(partialBytes(tokenizer, word, tokenText(tokenizer, word)), {});
 });

@@ -5,7 +5,7 @@
 import type { NextTokenResult } from "../../protocol";
 import type { LanguageModel } from "../types";
 import { UserError } from "../types";
-import { tokenText } from "./analyze";
+import { partialBytes, tokenText } from "./analyze";
 import { rowStats } from "./distribution";
 
 /** A model that can produce the logits after a prefix cheaply when the prefix only grew. */
@@ -50,7 +50,10 @@ export async function nextToken(model: LanguageModel, prefix: string, k = 10): P
     const row = await nextLogits(model, ids);
     const stats = rowStats(row, k);
     return {
-        top: stats.top.map((e) => ({ id: e.id, text: tokenText(model.tokenizer, e.id), prob: e.prob })),
+        top: stats.top.map((e) => {
+            const text = tokenText(model.tokenizer, e.id);
+            return { id: e.id, text, prob: e.prob, ...partialBytes(model.tokenizer, e.id, text) };
+        }),
         entropy: stats.entropy,
         contextTokens: ids.length === 1 && ids[0] === model.tokenizer.bosId && !prefix ? 0 : ids.length,
     };
