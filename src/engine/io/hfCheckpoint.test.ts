@@ -56,6 +56,20 @@ test("the legacy folder gives bit-identical weights without the attention buffer
         assert.deepEqual(legacy.weights.get(name), data, name);
 });
 
+test("a config parsed by the caller is used as is, and the tokenizer can be left out", () => {
+    const dir = join(fixturesDir, "gpt2-tiny");
+    const rawConfig = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as Record<string, unknown>;
+    const lean = loadGpt2Checkpoint(dir, { rawConfig, loadTokenizer: false });
+    assert.equal(lean.tokenizer, undefined);
+    assert.deepEqual(lean.config, modern.config);
+    for (const [name, data] of modern.weights) assert.deepEqual(lean.weights.get(name), data, name);
+    // The given config wins over the file: a wrong width is caught against the tensors.
+    assert.throws(
+        () => loadGpt2Checkpoint(dir, { rawConfig: { ...rawConfig, n_embd: 64 } }),
+        /tensor "transformer.h.0.attn.c_attn.bias" has shape \[96\], expected \[192\] from config.json/,
+    );
+});
+
 test("the fp16 folder gives the exact upcast of the rounded float32 weights", () => {
     const half = loadGpt2Checkpoint(join(fixturesDir, "gpt2-tiny-fp16"));
     assert.equal(half.dtype, "F16");

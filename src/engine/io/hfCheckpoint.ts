@@ -3,13 +3,14 @@
 // Accepts F32/F16/BF16 files, modern and legacy (bare `h.0.…`) names; drops the legacy attention
 // buffers and a tied `lm_head.weight`; checks every tensor's presence and shape against config.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { paramShapes } from "../model/init";
 import { loadTokenizer } from "../tokenizer";
 import type { GptConfig, Tokenizer } from "../types";
 import { UserError } from "../types";
 import { gptConfigFromHf } from "./hfConfig";
+import { readJsonFile } from "./jsonFile";
 import { readSafetensors } from "./safetensors";
 
 export interface Gpt2Checkpoint {
@@ -30,12 +31,25 @@ export function gpt2TensorShapes(config: GptConfig): Map<string, number[]> {
     return new Map(paramShapes(config));
 }
 
+export interface LoadGpt2CheckpointOptions {
+    /** The folder's config.json, already parsed by the caller; read from disk when absent. */
+    rawConfig?: Record<string, unknown>;
+    /**
+     * Whether to load the folder's tokenizer.json (default true). A caller that brings its own
+     * tokenizer passes false, so a large vocabulary is not parsed for nothing.
+     */
+    loadTokenizer?: boolean;
+}
+
 /** Loads the checkpoint in `dir`; every problem is a `UserError` naming the file and tensor. */
-export function loadGpt2Checkpoint(dir: string): Gpt2Checkpoint {
+export function loadGpt2Checkpoint(dir: string, options: LoadGpt2CheckpointOptions = {}): Gpt2Checkpoint {
     const configPath = join(dir, "config.json");
-    if (!existsSync(configPath))
-        throw new UserError(`${dir}: no config.json (expected a GPT-2 model folder)`);
-    const rawConfig = readJson(configPath) as Record<string, unknown>;
+    let rawConfig = options.rawConfig;
+    if (rawConfig === undefined) {
+        if (!existsSync(configPath))
+            throw new UserError(`${dir}: no config.json (expected a GPT-2 model folder)`);
+        rawConfig = readJsonFile(configPath) as Record<string, unknown>;
+    }
     const config = gptConfigFromHf(rawConfig, configPath);
 
     const weightsPath = join(dir, "model.safetensors");
@@ -110,7 +124,9 @@ export function loadGpt2Checkpoint(dir: string): Gpt2Checkpoint {
     checkLmHead(lmHead, weights.get("transformer.wte.weight")!, rawConfig, weightsPath);
     checkFinite(weights, weightsPath);
 
-    const tokenizer = existsSync(join(dir, "tokenizer.json")) ? loadTokenizer(dir) : undefined;
+    const wantTokenizer = options.loadTokenizer ?? true;
+    const tokenizer =
+        wantTokenizer && existsSync(join(dir, "tokenizer.json")) ? loadTokenizer(dir) : undefined;
     return { config, weights, tokenizer, dtype };
 }
 
@@ -141,14 +157,6 @@ function checkLmHead(
         throw new UserError(
             `${path}: lm_head.weight differs from transformer.wte.weight (tie_word_embeddings false); LM Lab needs a tied head`,
         );
-    }
-}
-
-function readJson(path: string): unknown {
-    try {
-        return JSON.parse(readFileSync(path, "utf8"));
-    } catch (error) {
-        throw new UserError(`${path} is not valid JSON (${(error as Error).message})`);
     }
 }
 

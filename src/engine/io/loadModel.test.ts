@@ -102,3 +102,18 @@ test("truncated and garbage ONNX files are refused", async () => {
         await refused(join(dir, name), /not a valid ONNX model|cannot load|no input named input_ids/);
     }
 });
+
+test("an explicit tokenizer replaces the folder's, which is then not read at all", async () => {
+    // A folder tokenizer.json that would fail to parse: loading succeeds only if it is skipped.
+    const dir = modelCopy("explicit-tokenizer", (d) => writeFileSync(join(d, "tokenizer.json"), "{ broken"));
+    await refused(dir, /tokenizer\.json is not valid JSON/);
+    const model = await loadModel(dir, { tokenizer });
+    assert.deepEqual(model.tokenizer.encode("Hello world").ids, [15496, 995]);
+});
+
+test("a config.json that is not JSON or not an object is named", async () => {
+    await refused(modelCopy("config-garbage", (d) => writeFileSync(join(d, "config.json"), "{ oops")),
+        /config\.json is not valid JSON/);
+    await refused(modelCopy("config-array", (d) => writeFileSync(join(d, "config.json"), "[1]")),
+        /config\.json must hold a JSON object/);
+});

@@ -2,11 +2,12 @@
 // config.json + model.safetensors (LM Lab run folder or Hugging Face GPT-2), an .onnx file, or a
 // folder holding one .onnx file. Every refusal is a UserError naming the path and what was expected.
 
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { loadTokenizer } from "../tokenizer";
 import type { LanguageModel, Tokenizer } from "../types";
 import { UserError } from "../types";
+import { readJsonFile } from "./jsonFile";
 import { loadOnnxModel } from "./onnxModel";
 
 export interface LoadModelOptions {
@@ -46,7 +47,8 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     // Loaded on demand: opening an ONNX model needs neither the checkpoint reader nor the graph builder.
     const { loadGpt2Checkpoint } = await import("./hfCheckpoint");
     const { GptLanguageModel } = await import("./gptModel");
-    const checkpoint = await loadGpt2Checkpoint(dir);
+    // The config is already parsed, and an explicit tokenizer makes the folder's one unneeded.
+    const checkpoint = loadGpt2Checkpoint(dir, { rawConfig: raw, loadTokenizer: !options.tokenizer });
     const tokenizer = options.tokenizer || !checkpoint.tokenizer
         ? await tokenizerFor(dir, options.tokenizer, [join(dir, "tokenizer.json")])
         : checkpoint.tokenizer;
@@ -94,12 +96,7 @@ export function locateModel(path: string): ModelLocation {
 
 function readConfig(dir: string): Record<string, unknown> {
     const file = join(dir, "config.json");
-    let value: unknown;
-    try {
-        value = JSON.parse(readFileSync(file, "utf8"));
-    } catch (err) {
-        throw new UserError(`cannot read ${file}: ${(err as Error).message}`);
-    }
+    const value = readJsonFile(file);
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
         throw new UserError(`${file} must hold a JSON object`);
     }

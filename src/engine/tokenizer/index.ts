@@ -1,8 +1,9 @@
 // The tokenizers LM Lab uses: character-level, its own byte-level BPE trainer, and any Hugging Face
 // tokenizer.json. All save as tokenizer.json; `tokenizerFromJSON` tells the kinds apart by layout.
 
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { readJsonFile } from "../io/jsonFile";
 import type { Tokenizer } from "../types";
 import { UserError } from "../types";
 import { BpeTokenizer, isLmLabBpe } from "./bpe";
@@ -40,22 +41,13 @@ export function loadTokenizer(path: string): Tokenizer {
     if (!existsSync(path)) throw new UserError(`tokenizer not found: ${path} does not exist`);
     const file = statSync(path).isDirectory() ? join(path, "tokenizer.json") : path;
     if (!existsSync(file)) throw new UserError(`no tokenizer.json in ${path}`);
-    const json = readJson(file);
+    const json = readJsonFile(file);
     const configPath = join(dirname(file), "tokenizer_config.json");
-    const config = existsSync(configPath) ? (readJson(configPath) as HfTokenizerConfig) : {};
+    const config = existsSync(configPath) ? (readJsonFile(configPath) as HfTokenizerConfig) : {};
     try {
         return tokenizerFromJSON(json, config);
     } catch (error) {
         if (error instanceof UserError) throw new UserError(`${file}: ${error.message}`);
         throw error;
-    }
-}
-
-function readJson(file: string): unknown {
-    const text = readFileSync(file, "utf8");
-    try {
-        return JSON.parse(text);
-    } catch (error) {
-        throw new UserError(`${file} is not valid JSON (${(error as Error).message})`);
     }
 }

@@ -9,7 +9,6 @@ import {
     existsSync,
     linkSync,
     mkdirSync,
-    readFileSync,
     renameSync,
     rmSync,
 } from "node:fs";
@@ -18,6 +17,7 @@ import { writeJsonAtomic } from "../io/atomic";
 import { UserError, type GptConfig } from "../types";
 import { readTensorFile, writeTensorFile } from "./tensorFiles";
 import { gptConfigFromHf, gptConfigToHf } from "../io/hfConfig";
+import { readJsonFile } from "../io/jsonFile";
 
 /** Everything besides tensors that exact resume needs. */
 export interface TrainerState {
@@ -143,9 +143,5 @@ function publish(runDir: string, from: string): void {
 
 function readJson(path: string): unknown {
     if (!existsSync(path)) throw new UserError(`Checkpoint file ${path} is missing.`);
-    try {
-        return JSON.parse(readFileSync(path, "utf8"));
-    } catch (e) {
-        throw new UserError(`Checkpoint file ${path} is not valid JSON: ${(e as Error).message}`);
-    }
+    return readJsonFile(path, "Checkpoint file");
 }
