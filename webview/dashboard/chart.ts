@@ -1,5 +1,7 @@
 // A uPlot chart bound to a container: recreated when its series or y scale change, otherwise
 // given new data in place; sized to its container, coloured from the theme's chart colours.
+// Axis titles and tick labels are drawn on canvas in the theme's foreground colour, read at each
+// draw, and every chart redraws when the editor switches theme.
 
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
@@ -30,6 +32,14 @@ export function formatTick(v: number | null): string {
     return String(Number(v.toPrecision(3)));
 }
 
+/**
+ * The colour of axis titles and tick labels: the theme's foreground (white in high contrast),
+ * which uPlot uses as the canvas fill for both since it draws axes without DOM elements.
+ */
+export function axisTextColor(): string {
+    return themeColor("--vscode-foreground", themeColor("--vscode-editor-foreground", "#cccccc"));
+}
+
 export class Chart {
     readonly element: HTMLElement;
     private readonly body: HTMLElement;
@@ -40,6 +50,13 @@ export class Chart {
     constructor(title: string, testid: string, private readonly yLabel: string) {
         this.body = h("div", { className: "chart-body" });
         this.element = h("div", { className: "chart", testid }, h("div", { className: "chart-title", text: title }), this.body);
+        liveCharts.add(this);
+        watchTheme();
+    }
+
+    /** Redraws with the current theme's colours (axes recomputed, data paths kept). */
+    redraw(): void {
+        this.plot?.redraw(false, true);
     }
 
     /** Colours per series index come from `colors` (so overlays keep a run's colour). */
@@ -53,15 +70,16 @@ export class Chart {
         }
         this.plot?.destroy();
         this.shape = shape;
-        const axisStroke = themeColor("--vscode-foreground", "#ccc");
-        const gridStroke = themeColor("--vscode-widget-border", "rgba(128,128,128,0.25)");
+        // Functions, not strings, so a theme change needs only a redraw.
+        const gridStroke = () => themeColor("--vscode-widget-border", "rgba(128,128,128,0.25)");
         const axis = (label?: string): uPlot.Axis => ({
-            stroke: axisStroke,
+            stroke: axisTextColor,
             grid: { stroke: gridStroke, width: 1 },
             ticks: { stroke: gridStroke, width: 1 },
             label,
-            labelSize: label ? 14 : 0,
-            size: label ? 52 : 30,
+            labelSize: label ? 16 : 0,
+            // The y axis is as wide as its longest tick label, so "1.0e−3" never runs into the title.
+            size: label ? (u, values) => yAxisSize(u, values) : 30,
             values: (_u, splits) => splits.map(formatTick),
         });
         this.plot = new uPlot(
@@ -94,4 +112,32 @@ export class Chart {
         this.width = Math.max(160, Math.floor(width));
         this.plot?.setSize({ width: this.width, height: 150 });
     }
+}
+
+const liveCharts = new Set<Chart>();
+let themeObserver: MutationObserver | undefined;
+
+/**
+ * VS Code changes a webview's theme by rewriting the variables on <html> and the theme class on
+ * <body>; canvases keep the old colours until drawn again, so redraw every chart then.
+ */
+function watchTheme(): void {
+    if (themeObserver) return;
+    themeObserver = new MutationObserver(() => {
+        for (const chart of liveCharts) chart.redraw();
+    });
+    const options = { attributes: true, attributeFilter: ["style", "class"] };
+    themeObserver.observe(document.documentElement, options);
+    themeObserver.observe(document.body, options);
+}
+
+/** Tick length, gap, widest tick label (in CSS pixels) and the title's band. */
+function yAxisSize(u: uPlot, values: string[] | null): number {
+    const ctx = u.ctx;
+    ctx.save();
+    ctx.font = u.axes[1].font?.[0] ?? ctx.font;
+    const widest = Math.max(0, ...(values ?? []).map((v) => ctx.measureText(v).width));
+    ctx.restore();
+    // The font is scaled by devicePixelRatio on the canvas; sizes are in CSS pixels.
+    return Math.ceil(widest / devicePixelRatio) + 10 + 16 + 6;
 }

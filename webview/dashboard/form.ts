@@ -7,27 +7,34 @@ import "@vscode-elements/elements/dist/vscode-option/index.js";
 import "@vscode-elements/elements/dist/vscode-single-select/index.js";
 import "@vscode-elements/elements/dist/vscode-textfield/index.js";
 import { h, setChildren } from "../shared/dom";
-import { validateTrainForm, type DataSource, type TrainForm } from "../shared/trainForm";
+import {
+    trainFormLabels,
+    validateTrainForm,
+    type DataSource,
+    type NumberField,
+    type TrainForm,
+} from "../shared/trainForm";
 
-type NumberField = Exclude<keyof TrainForm, "source" | "files" | "tokenizer">;
-
-const numberFields: [NumberField, string][] = [
-    ["n_layer", "Layers"],
-    ["n_head", "Heads"],
-    ["n_embd", "Embedding size"],
-    ["block_size", "Context (tokens)"],
-    ["batch_size", "Batch size"],
-    ["lr", "Learning rate"],
-    ["max_iters", "Iterations"],
-    ["dropout", "Dropout"],
-    ["weight_decay", "Weight decay"],
-    ["bpeVocabSize", "BPE vocabulary size"],
+/** Number fields in the order they are shown. */
+const numberFields: NumberField[] = [
+    "n_layer",
+    "n_head",
+    "n_embd",
+    "block_size",
+    "batch_size",
+    "lr",
+    "max_iters",
+    "dropout",
+    "weight_decay",
+    "bpeVocabSize",
 ];
 
 export class RunForm {
     readonly element: HTMLElement;
     private form: TrainForm;
     private readonly inputs = new Map<NumberField, HTMLElement>();
+    /** The text typed in each number field, quoted in messages when it is not a number. */
+    private entered: Partial<Record<NumberField, string>> = {};
     private readonly errors = new Map<keyof TrainForm, HTMLElement>();
     private readonly source = select("source", [["file", "Current file"], ["selection", "Selection"], ["workspace", "Workspace .txt/.md files"], ["browse", "Choose files…"]]);
     private readonly tokenizer = select("tokenizer", [["char", "Characters"], ["bpe", "Byte-level BPE"]]);
@@ -38,12 +45,13 @@ export class RunForm {
     constructor(initial: TrainForm, onStart: (form: TrainForm) => void, onBrowse: () => void) {
         this.form = { ...initial };
         const rows: HTMLElement[] = [
-            field("Data", this.source, this.errorFor("source")),
+            field(trainFormLabels.source, this.source, this.errorFor("source")),
             h("div", { className: "field-row" }, this.browse, this.filesEl),
             this.errorFor("files"),
-            field("Tokenizer", this.tokenizer, this.errorFor("tokenizer")),
+            field(trainFormLabels.tokenizer, this.tokenizer, this.errorFor("tokenizer")),
         ];
-        for (const [key, label] of numberFields) {
+        for (const key of numberFields) {
+            const label = trainFormLabels[key];
             const input = h("vscode-textfield", { testid: `field-${key}`, attrs: { type: "text", inputmode: "decimal", "aria-label": label } });
             input.addEventListener("input", () => this.read());
             this.inputs.set(key, input);
@@ -54,7 +62,7 @@ export class RunForm {
         this.browse.addEventListener("click", onBrowse);
         this.start.addEventListener("click", () => {
             this.read();
-            if (Object.keys(validateTrainForm(this.form)).length === 0) onStart({ ...this.form });
+            if (Object.keys(validateTrainForm(this.form, this.entered)).length === 0) onStart({ ...this.form });
         });
         this.element = h("div", { className: "run-form", testid: "run-form" }, ...rows, h("div", { className: "toolbar" }, this.start));
         this.write();
@@ -80,6 +88,7 @@ export class RunForm {
     private write(): void {
         setValue(this.source, this.form.source);
         setValue(this.tokenizer, this.form.tokenizer);
+        this.entered = {};
         for (const [key, input] of this.inputs) setValue(input, String(this.form[key]));
         this.validate();
     }
@@ -89,13 +98,14 @@ export class RunForm {
         this.form.tokenizer = getValue(this.tokenizer) as TrainForm["tokenizer"];
         for (const [key, input] of this.inputs) {
             const raw = getValue(input).trim();
+            this.entered[key] = raw;
             this.form[key] = raw === "" ? Number.NaN : Number(raw);
         }
         this.validate();
     }
 
     private validate(): void {
-        const errors = validateTrainForm(this.form);
+        const errors = validateTrainForm(this.form, this.entered);
         for (const [key, el] of this.errors) el.textContent = errors[key] ?? "";
         for (const [key, input] of this.inputs) {
             if (errors[key]) input.setAttribute("invalid", "");

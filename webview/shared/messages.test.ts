@@ -45,11 +45,3 @@ test("the default training form is valid and maps to a run configuration", () =>
     assert.equal(config.eval_interval, 25);
     assert.equal(config.bpeVocabSize, undefined);
 });
-
-test("training form validation names the field and the value", () => {
-    const errors = validateTrainForm({ ...defaultTrainForm, n_embd: 66, n_head: 4, lr: 5, n_layer: 1.5 });
-    assert.equal(errors.n_embd, "n_embd (66) must be a multiple of n_head (4)");
-    assert.equal(errors.lr, "lr must be between 0.000001 and 1, got 5");
-    assert.equal(errors.n_layer, "n_layer must be a whole number, got 1.5");
-    assert.equal(validateTrainForm({ ...defaultTrainForm, source: "browse" }).files, "choose at least one file");
-});

@@ -45,13 +45,36 @@ interface Range {
     integer: boolean;
 }
 
-/** Accepted ranges; small enough that a run stays interactive on a laptop CPU. */
-export const trainFormRanges: Record<Exclude<keyof TrainForm, "source" | "files" | "tokenizer">, Range> = {
+export type NumberField = Exclude<keyof TrainForm, "source" | "files" | "tokenizer">;
+
+/** The form's label for each field, used by the form and in every validation message. */
+export const trainFormLabels: Record<keyof TrainForm, string> = {
+    source: "Data",
+    files: "Files",
+    tokenizer: "Tokenizer",
+    bpeVocabSize: "BPE vocabulary size",
+    n_layer: "Layers",
+    n_head: "Heads",
+    n_embd: "Embedding size",
+    block_size: "Context (tokens)",
+    batch_size: "Batch size",
+    lr: "Learning rate",
+    max_iters: "Iterations",
+    dropout: "Dropout",
+    weight_decay: "Weight decay",
+};
+
+/**
+ * Accepted ranges; small enough that a run stays interactive on a laptop CPU. The context limit
+ * is the engine's (maxBlockSize in src/engine/train/config.ts, which the webview cannot import
+ * because it pulls in Node modules; a unit test keeps the two equal).
+ */
+export const trainFormRanges: Record<NumberField, Range> = {
     bpeVocabSize: { min: 260, max: 50_000, integer: true },
     n_layer: { min: 1, max: 24, integer: true },
     n_head: { min: 1, max: 32, integer: true },
     n_embd: { min: 8, max: 2048, integer: true },
-    block_size: { min: 8, max: 4096, integer: true },
+    block_size: { min: 8, max: 8192, integer: true },
     batch_size: { min: 1, max: 1024, integer: true },
     lr: { min: 1e-6, max: 1, integer: false },
     max_iters: { min: 1, max: 1_000_000, integer: true },
@@ -62,28 +85,45 @@ export const trainFormRanges: Record<Exclude<keyof TrainForm, "source" | "files"
 /** Field name to message, empty when the form is valid. */
 export type FormErrors = Partial<Record<keyof TrainForm, string>>;
 
-export function validateTrainForm(form: TrainForm): FormErrors {
+/**
+ * Checks each field against its range. `entered` holds the text typed into number fields, so a
+ * value that is not a number is quoted as the user wrote it (the form itself only holds NaN).
+ */
+export function validateTrainForm(
+    form: TrainForm,
+    entered: Partial<Record<NumberField, string>> = {},
+): FormErrors {
     const errors: FormErrors = {};
-    for (const [key, range] of Object.entries(trainFormRanges) as [keyof typeof trainFormRanges, Range][]) {
+    for (const [key, range] of Object.entries(trainFormRanges) as [NumberField, Range][]) {
+        const label = trainFormLabels[key];
         const value = form[key];
         if (typeof value !== "number" || !Number.isFinite(value)) {
-            errors[key] = `${key} must be a number`;
+            const text = (entered[key] ?? "").trim();
+            const span = `${formatNumber(range.min)} to ${formatNumber(range.max)}`;
+            errors[key] = text === ""
+                ? `${label} is empty: enter a number from ${span}`
+                : `${label} must be a number, got "${text}"`;
         } else if (range.integer && !Number.isInteger(value)) {
-            errors[key] = `${key} must be a whole number, got ${value}`;
+            errors[key] = `${label} must be a whole number, got ${formatNumber(value)}`;
         } else if (value < range.min || value > range.max) {
-            errors[key] = `${key} must be between ${range.min} and ${range.max}, got ${value}`;
+            errors[key] =
+                `${label} must be between ${formatNumber(range.min)} and ${formatNumber(range.max)}, ` +
+                `got ${formatNumber(value)}`;
         }
     }
     if (!errors.n_embd && !errors.n_head && form.n_embd % form.n_head !== 0) {
-        errors.n_embd = `n_embd (${form.n_embd}) must be a multiple of n_head (${form.n_head})`;
+        errors.n_embd =
+            `${trainFormLabels.n_embd} must be a multiple of ${trainFormLabels.n_head} ` +
+            `(${form.n_head}), got ${form.n_embd}`;
     }
     if (form.tokenizer !== "char" && form.tokenizer !== "bpe") {
-        errors.tokenizer = `tokenizer must be "char" or "bpe", got ${String(form.tokenizer)}`;
+        errors.tokenizer =
+            `${trainFormLabels.tokenizer} must be "char" or "bpe", got ${String(form.tokenizer)}`;
     }
     if (!["file", "selection", "workspace", "browse"].includes(form.source)) {
-        errors.source = `unknown data source ${String(form.source)}`;
+        errors.source = `${trainFormLabels.source}: unknown source ${String(form.source)}`;
     } else if (form.source === "browse" && form.files.length === 0) {
-        errors.files = "choose at least one file";
+        errors.files = "Choose at least one file";
     }
     return errors;
 }
@@ -121,4 +161,15 @@ export function trainConfigFromForm(
         seed: 1337,
         threads: data.threads,
     };
+}
+
+/**
+ * A value as the user would type it: whole numbers in full (100000, not 1e5), fractions with
+ * up to six significant digits, and exponents only where plain digits would be unreadable.
+ */
+function formatNumber(v: number): string {
+    if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
+    const a = Math.abs(v);
+    if (a !== 0 && (a < 1e-6 || a >= 1e15)) return v.toExponential();
+    return String(Number(v.toPrecision(6)));
 }
