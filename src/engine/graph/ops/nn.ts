@@ -26,25 +26,23 @@ export function reduceSumSquare(
 }
 
 export function softmax(g: GraphBuilder, x: Value, axis = -1): Value {
-    const ax = normAxis(OpType.Softmax, axis, x.rank);
-    return g.emit(
-        OpType.Softmax,
-        [x],
-        [{ dtype: x.dtype, shape: x.shape }],
-        { axis: attr.int(ax) },
-        { axis: ax },
-    )[0];
+    return normalizeAlong(g, OpType.Softmax, x, axis);
 }
 
 export function logSoftmax(g: GraphBuilder, x: Value, axis = -1): Value {
-    const ax = normAxis(OpType.LogSoftmax, axis, x.rank);
-    return g.emit(
-        OpType.LogSoftmax,
-        [x],
-        [{ dtype: x.dtype, shape: x.shape }],
-        { axis: attr.int(ax) },
-        { axis: ax },
-    )[0];
+    return normalizeAlong(g, OpType.LogSoftmax, x, axis);
+}
+
+/** Softmax and LogSoftmax share their form: same shape out, one normalised `axis` attribute. */
+function normalizeAlong(
+    g: GraphBuilder,
+    op: typeof OpType.Softmax | typeof OpType.LogSoftmax,
+    x: Value,
+    axis: number,
+): Value {
+    const ax = normAxis(op, axis, x.rank);
+    const out = [{ dtype: x.dtype, shape: x.shape }];
+    return g.emit(op, [x], out, { axis: attr.int(ax) }, { axis: ax })[0];
 }
 
 /** LayerNorm over the last axis (biased variance, eps inside the sqrt); `bias` may be absent. */
